@@ -1,0 +1,152 @@
+from django.contrib import admin
+from django.contrib.auth.admin import UserAdmin
+from django.utils.translation import gettext_lazy as _
+
+from samenwerking import scope
+from samenwerking.admin_base import ScopedAdmin, ScopedInline
+from samenwerking.models import (
+    AuditRegel,
+    Bestuur,
+    Gebruiker,
+    Instelling,
+    Lidmaatschap,
+    Samenwerkingsovereenkomst,
+    Vestiging,
+)
+
+
+@admin.register(Bestuur)
+class BestuurAdmin(ScopedAdmin):
+    list_display = ["naam", "bevoegd_gezag_nummer"]
+    search_fields = ["naam", "bevoegd_gezag_nummer"]
+
+
+class VestigingInline(ScopedInline):
+    model = Vestiging
+    fields = ["code", "naam", "plaats"]
+
+
+@admin.register(Instelling)
+class InstellingAdmin(ScopedAdmin):
+    list_display = ["naam", "brin", "soort", "plaats", "bestuur"]
+    list_filter = ["soort"]
+    search_fields = ["naam", "brin", "plaats", "bestuur__naam"]
+    list_select_related = ["bestuur"]
+    inlines = [VestigingInline]
+
+
+@admin.register(Vestiging)
+class VestigingAdmin(ScopedAdmin):
+    list_display = ["code", "naam", "plaats", "instelling"]
+    search_fields = ["code", "naam", "plaats"]
+    list_select_related = ["instelling"]
+    own_fk_fields = ["instelling"]
+
+
+@admin.register(Samenwerkingsovereenkomst)
+class OvereenkomstAdmin(ScopedAdmin):
+    list_display = [
+        "naam",
+        "soort",
+        "onderwerp",
+        "vo_instelling",
+        "mbo_instelling",
+        "status",
+        "ingangsdatum",
+        "einddatum",
+    ]
+    list_filter = ["status", "soort", "onderwerp"]
+    search_fields = [
+        "naam",
+        "vo_instelling__naam",
+        "vo_instelling__brin",
+        "mbo_instelling__naam",
+        "mbo_instelling__brin",
+    ]
+    list_select_related = ["vo_instelling", "mbo_instelling"]
+    date_hierarchy = "ingangsdatum"
+    fieldsets = [
+        (
+            None,
+            {
+                "fields": [
+                    "naam",
+                    "soort",
+                    "onderwerp",
+                    "vo_instelling",
+                    "mbo_instelling",
+                    "status",
+                    "ingangsdatum",
+                    "einddatum",
+                ]
+            },
+        ),
+        (
+            _("Inhoud (R-SOK-2)"),
+            {
+                "fields": [
+                    "inhoud_leerroute",
+                    "dagelijkse_leiding",
+                    "betrokkenheid_bedrijfsleven",
+                    "overstapoptie",
+                    "medezeggenschap",
+                    "advies_medezeggenschap",
+                    "financiele_afspraken",
+                    "dekt_volledige_route",
+                ]
+            },
+        ),
+    ]
+
+
+@admin.register(Lidmaatschap)
+class LidmaatschapAdmin(ScopedAdmin):
+    list_display = ["gebruiker", "rol", "instelling", "overeenkomst"]
+    list_filter = ["rol"]
+    search_fields = ["gebruiker__username", "gebruiker__last_name", "instelling__naam"]
+    list_select_related = ["gebruiker", "instelling", "overeenkomst"]
+    own_fk_fields = ["instelling"]
+    autocomplete_fields = []
+
+
+class LidmaatschapInline(ScopedInline):
+    model = Lidmaatschap
+    fk_name = "gebruiker"
+    fields = ["rol", "instelling", "overeenkomst"]
+    own_fk_fields = ["instelling"]
+
+
+@admin.register(Gebruiker)
+class GebruikerAdmin(ScopedAdmin, UserAdmin):
+    list_display = ["username", "first_name", "last_name", "email", "is_active"]
+    list_filter = ["is_active"]
+    inlines = [LidmaatschapInline]
+
+    def get_fieldsets(self, request, obj=None):
+        fieldsets = super().get_fieldsets(request, obj)
+        if scope.scope_for(request.user).alles:
+            return fieldsets
+        # Only application administrators hand out superuser rights and Django permissions.
+        return (
+            [fs for fs in fieldsets if fs[0] != _("Permissions")] + [(_("Status"), {"fields": ["is_active"]})]
+            if obj
+            else fieldsets
+        )
+
+
+@admin.register(AuditRegel)
+class AuditRegelAdmin(ScopedAdmin):
+    list_display = ["tijdstip", "gebruiker", "kanaal", "actie", "model", "object_repr"]
+    list_filter = ["kanaal", "actie", "model"]
+    search_fields = ["object_repr", "object_id", "gebruiker__username"]
+    date_hierarchy = "tijdstip"
+    list_select_related = ["gebruiker"]
+
+    def has_add_permission(self, request):
+        return False
+
+    def has_change_permission(self, request, obj=None):
+        return False
+
+    def has_delete_permission(self, request, obj=None):
+        return False

@@ -1,0 +1,86 @@
+"""The base of every ModelAdmin: scoped by samenwerking.scope, writes through services."""
+
+from django.contrib import admin
+
+from samenwerking import scope, services
+from samenwerking.models import Kanaal
+
+
+class ScopedAdmin(admin.ModelAdmin):
+    """Lists and forms show only what the user may see; changes only what they may change."""
+
+    # Roles that may add rows of this model: beheerders (of some instelling) by default.
+    add_requires_alles = False
+
+    def get_queryset(self, request):
+        return super().get_queryset(request).for_user(request.user, scope.VIEW)
+
+    def _may_change(self, request, obj) -> bool:
+        s = scope.scope_for(request.user)
+        if s.alles:
+            return True
+        if not s.beheer:
+            return False
+        if obj is None:
+            return True
+        return self.model.objects.for_user(request.user, scope.CHANGE).filter(pk=obj.pk).exists()
+
+    def has_module_permission(self, request):
+        return scope.scope_for(request.user).heeft_rol
+
+    def has_view_permission(self, request, obj=None):
+        return scope.scope_for(request.user).heeft_rol
+
+    def has_add_permission(self, request):
+        s = scope.scope_for(request.user)
+        return s.alles or (bool(s.beheer) and not self.add_requires_alles)
+
+    def has_change_permission(self, request, obj=None):
+        return self._may_change(request, obj)
+
+    def has_delete_permission(self, request, obj=None):
+        return self._may_change(request, obj)
+
+    def formfield_for_foreignkey(self, db_field, request, **kwargs):
+        related = db_field.related_model
+        if hasattr(related.objects, "for_user"):
+            kwargs["queryset"] = related.objects.for_user(request.user, self.fk_action(db_field))
+        return super().formfield_for_foreignkey(db_field, request, **kwargs)
+
+    def fk_action(self, db_field) -> str:
+        """Which scope a foreign-key choice list uses: VIEW unless the admin says CHANGE."""
+        return scope.CHANGE if db_field.name in getattr(self, "own_fk_fields", ()) else scope.VIEW
+
+    def save_model(self, request, obj, form, change):
+        services.opslaan(obj, door=request.user, kanaal=Kanaal.ADMIN)
+
+    def delete_model(self, request, obj):
+        services.verwijderen(obj, door=request.user, kanaal=Kanaal.ADMIN)
+
+    def delete_queryset(self, request, queryset):
+        for obj in queryset.for_user(request.user, scope.CHANGE):
+            services.verwijderen(obj, door=request.user, kanaal=Kanaal.ADMIN)
+
+
+class ScopedInline(admin.TabularInline):
+    extra = 0
+
+    def get_queryset(self, request):
+        return super().get_queryset(request).for_user(request.user, scope.VIEW)
+
+    def formfield_for_foreignkey(self, db_field, request, **kwargs):
+        related = db_field.related_model
+        if hasattr(related.objects, "for_user"):
+            action = scope.CHANGE if db_field.name in getattr(self, "own_fk_fields", ()) else scope.VIEW
+            kwargs["queryset"] = related.objects.for_user(request.user, action)
+        return super().formfield_for_foreignkey(db_field, request, **kwargs)
+
+    def has_view_permission(self, request, obj=None):
+        return scope.scope_for(request.user).heeft_rol
+
+    def has_add_permission(self, request, obj=None):
+        s = scope.scope_for(request.user)
+        return s.alles or bool(s.beheer)
+
+    has_change_permission = has_add_permission
+    has_delete_permission = has_add_permission

@@ -1,0 +1,75 @@
+"""Explicit audit rows, written by services (never by signals or middleware), so that bulk work
+and jobs are recorded too."""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Iterable
+
+from django.core.serializers.json import DjangoJSONEncoder
+from django.forms.models import model_to_dict
+
+from samenwerking.models import AuditActie, AuditRegel, Kanaal
+
+# Personal numbers never enter the trail in full: a change is recorded, the value masked.
+MASKED_FIELDS = frozenset({"bsn", "onderwijsnummer", "password"})
+
+
+def mask(value) -> str | None:
+    if not value:
+        return value
+    value = str(value)
+    return "•" * (len(value) - 3) + value[-3:]
+
+
+def snapshot(instance) -> dict:
+    """The instance's field values as JSON-safe data, with personal numbers masked."""
+    data = model_to_dict(instance)
+    for name in MASKED_FIELDS & data.keys():
+        data[name] = mask(data[name])
+    return json.loads(json.dumps(data, cls=DjangoJSONEncoder))
+
+
+def diff(old: dict | None, new: dict | None) -> tuple[dict | None, dict | None]:
+    """Only the fields that changed, on both sides."""
+    if old is None or new is None:
+        return old, new
+    changed = [k for k in new if old.get(k) != new.get(k)]
+    return {k: old.get(k) for k in changed}, {k: new[k] for k in changed}
+
+
+def _row(instance, *, actie, door, kanaal, oud, nieuw) -> AuditRegel:
+    instelling, partner = getattr(instance, "audit_instellingen", lambda: (None, None))()
+    return AuditRegel(
+        gebruiker=door if getattr(door, "is_authenticated", False) else None,
+        kanaal=kanaal,
+        actie=actie,
+        model=instance._meta.label,
+        object_id=str(instance.pk),
+        object_repr=str(instance)[:200],
+        oud=oud,
+        nieuw=nieuw,
+        instelling_id=instelling,
+        partner_instelling_id=partner,
+    )
+
+
+def record(
+    instance, *, actie: str, door, kanaal: str, oud: dict | None = None, nieuw: dict | None = None
+) -> AuditRegel:
+    oud, nieuw = diff(oud, nieuw)
+    row = _row(instance, actie=actie, door=door, kanaal=kanaal, oud=oud, nieuw=nieuw)
+    row.save()
+    return row
+
+
+def record_created_bulk(
+    instances: Iterable, *, door, kanaal: str = Kanaal.JOB, batch_size: int = 5000
+) -> int:
+    """One audit row per created instance, inserted in batches (for imports and jobs)."""
+    rows = [
+        _row(i, actie=AuditActie.AANGEMAAKT, door=door, kanaal=kanaal, oud=None, nieuw=snapshot(i))
+        for i in instances
+    ]
+    AuditRegel.objects.bulk_create(rows, batch_size=batch_size)
+    return len(rows)

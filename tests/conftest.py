@@ -1,0 +1,37 @@
+"""Shared fixtures. Services a test needs are real: in CI (CI=true) a missing service fails the
+test, locally it skips with a message saying what to start."""
+
+import os
+import socket
+from urllib.parse import urlparse
+
+import pytest
+from django.conf import settings
+from django.db import connection
+
+IN_CI = os.environ.get("CI", "").lower() in {"1", "true", "yes"}
+
+
+def missing_service(message: str):
+    if IN_CI:
+        pytest.fail(f"{message} (CI=true: services are required, tests never skip)")
+    pytest.skip(message)
+
+
+@pytest.fixture
+def require_postgres(db):
+    if connection.vendor != "postgresql":
+        missing_service("needs PostgreSQL: set DATABASE_URL=postgres://postgres@127.0.0.1:5432/leerroute")
+
+
+@pytest.fixture
+def redis_url():
+    url = settings.REDIS_URL
+    if not url:
+        missing_service("needs Redis: set REDIS_URL=redis://127.0.0.1:6379/0")
+    parsed = urlparse(url)
+    try:
+        socket.create_connection((parsed.hostname, parsed.port or 6379), timeout=2).close()
+    except OSError:
+        missing_service(f"Redis at {parsed.hostname}:{parsed.port} does not answer")
+    return url
