@@ -198,6 +198,8 @@ CELERY_TASK_TIME_LIMIT = int(env("CELERY_TASK_TIME_LIMIT", "3600"))
 CELERY_TASK_SOFT_TIME_LIMIT = int(env("CELERY_TASK_SOFT_TIME_LIMIT", "3300"))
 CELERY_TIMEZONE = TIME_ZONE
 CELERY_BROKER_CONNECTION_RETRY_ON_STARTUP = True
+# autodiscover finds <app>.tasks; the ROD tasks live beside their format in registratie/rod/.
+CELERY_IMPORTS = ("registratie.rod.tasks",)
 
 _check_hour, _check_minute = env_time("LEERROUTE_CHECK_PHASES_TIME", "02:00")
 _rod_hour, _rod_minute = env_time("LEERROUTE_ROD_EXPORT_TIME", "03:00")
@@ -208,7 +210,7 @@ CELERY_BEAT_SCHEDULE = {
         "schedule": crontab(hour=_check_hour, minute=_check_minute),
     },
     "rod-export-nightly": {
-        "task": "registratie.tasks.rod_export_task",
+        "task": "registratie.rod.tasks.rod_export_task",
         "schedule": crontab(hour=_rod_hour, minute=_rod_minute),
     },
 }

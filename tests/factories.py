@@ -149,9 +149,11 @@ class InschrijvingFactory(factory.django.DjangoModelFactory):
     )
     sector = "vo"
     instelling = factory.LazyAttribute(
-        lambda o: o.leerroute.overeenkomst.vo_instelling
-        if o.sector == "vo"
-        else o.leerroute.overeenkomst.mbo_instelling
+        lambda o: (
+            o.leerroute.overeenkomst.vo_instelling
+            if o.sector == "vo"
+            else o.leerroute.overeenkomst.mbo_instelling
+        )
     )
     inschrijvingsvolgnummer = factory.Sequence(lambda n: f"I{n:06d}")
     opleidingskenmerk = factory.SelfAttribute("leerroute.soort")
