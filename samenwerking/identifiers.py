@@ -11,7 +11,10 @@ from django.utils.translation import gettext_lazy as _
 from stdnum.exceptions import ValidationError as StdnumError
 from stdnum.nl import brin, bsn, onderwijsnummer
 
-CREBO_RE = re.compile(r"^[0-9]{5}$")
+CREBO_RE = re.compile(r"[0-9]{5}")
+# stdnum pads a short BSN with zeros and strips separators; we store exactly the nine digits, so
+# "12345672" and "012345672" cannot become two students.
+NEGEN_CIJFERS_RE = re.compile(r"[0-9]{9}")
 
 
 def _check(module, value, message, code):
@@ -22,6 +25,8 @@ def _check(module, value, message, code):
 
 
 def validate_bsn(value: str) -> None:
+    if not NEGEN_CIJFERS_RE.fullmatch(value or ""):
+        raise ValidationError(_("Ongeldig BSN: 9 cijfers die de elfproef doorstaan."), code="bsn")
     if onderwijsnummer.is_valid(value) and not bsn.is_valid(value):
         raise ValidationError(
             _("Dit is een onderwijsnummer, geen BSN: vul het in bij onderwijsnummer."),
@@ -31,6 +36,11 @@ def validate_bsn(value: str) -> None:
 
 
 def validate_onderwijsnummer(value: str) -> None:
+    if not NEGEN_CIJFERS_RE.fullmatch(value or ""):
+        raise ValidationError(
+            _("Ongeldig onderwijsnummer: 9 cijfers, begint met 10, elfproef met rest 5."),
+            code="onderwijsnummer",
+        )
     _check(
         onderwijsnummer,
         value,
@@ -64,7 +74,7 @@ def validate_vestigingscode(value: str) -> None:
 
 
 def validate_crebo(value: str) -> None:
-    if not CREBO_RE.match(value or ""):
+    if not CREBO_RE.fullmatch(value or ""):
         raise ValidationError(_("Ongeldige crebo-code: precies vijf cijfers."), code="crebo")
 
 
