@@ -34,7 +34,8 @@ lint: install
 	$(PY) manage.py makemigrations --check --dry-run
 
 bench: install
-	$(PY) manage.py bench $(BENCH_ARGS)
+	$(PY) manage.py bench_seed --students $(or $(BENCH_STUDENTS),50000) --reset
+	$(PY) manage.py bench_rod --students $(or $(BENCH_STUDENTS),50000)
 
 worker: install
 	$(VENV)/bin/celery -A config worker --loglevel=INFO

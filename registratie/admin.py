@@ -1,28 +1,70 @@
 import datetime
 
+from django import forms
 from django.contrib import admin, messages
-from django.core.exceptions import ValidationError
+from django.core.exceptions import NON_FIELD_ERRORS, ValidationError
 from django.forms.models import BaseInlineFormSet
 from django.utils.translation import gettext_lazy as _
 
 from registratie import rules, services
 from registratie.models import Fase, Fasewissel, Inschrijving, Leerling, Signaal, Uitstroom
-from samenwerking import audit
+from samenwerking import audit, scope
 from samenwerking.admin_base import ScopedAdmin, ScopedInline
 from samenwerking.models import Kanaal
 from samenwerking.services import verwijderen
 
 
+class InschrijvingForm(forms.ModelForm):
+    """A rule error on a field this screen does not show (read-only ``fase``, or a date the inline
+    leaves out) is shown above the form instead of failing with a server error."""
+
+    def _update_errors(self, errors):
+        if hasattr(errors, "error_dict"):
+            verborgen = [f for f in errors.error_dict if f != NON_FIELD_ERRORS and f not in self.fields]
+            if verborgen:
+                error_dict = dict(errors.error_dict)
+                error_dict[NON_FIELD_ERRORS] = [
+                    *error_dict.get(NON_FIELD_ERRORS, []),
+                    *(e for f in verborgen for e in error_dict.pop(f)),
+                ]
+                errors = ValidationError(error_dict)
+        super()._update_errors(errors)
+
+
+class InschrijvingAdminForm(InschrijvingForm):
+    """The enrolment screen checks R-INS-2 across the student's stored enrolments, as the inline
+    formset does, so a refusal is a form error and not a server error in save_model()."""
+
+    def _post_clean(self):
+        super()._post_clean()
+        i = self.instance
+        if self.errors or not i.leerling_id:
+            return
+        try:
+            rules.check_vo_kant_aanwezig([*services.lopende_inschrijvingen(i.leerling, behalve=i), i])
+        except ValidationError as exc:
+            self._update_errors(exc)
+
+
 class InschrijvingFormSet(BaseInlineFormSet):
     """R-INS-2 across the enrolments entered together (vo and mbo side on one screen)."""
+
+    gebruiker = None  # set per request by InschrijvingInline.get_formset
 
     def clean(self):
         super().clean()
         if any(self.errors):
             return
+        self._check_eigen_kant()
         nieuw = [f.instance for f in self.forms if f.cleaned_data and not f.cleaned_data.get("DELETE")]
+        # Rows deleted in this step no longer count, neither as entered nor as stored.
+        weg = {f.instance.pk for f in self.forms if f.cleaned_data.get("DELETE") and f.instance.pk}
         opgeslagen = (
-            [i for i in services.lopende_inschrijvingen(self.instance) if i.pk not in {n.pk for n in nieuw}]
+            [
+                i
+                for i in services.lopende_inschrijvingen(self.instance)
+                if i.pk not in {n.pk for n in nieuw} | weg
+            ]
             if self.instance.pk
             else []
         )
@@ -33,9 +75,36 @@ class InschrijvingFormSet(BaseInlineFormSet):
         except ValidationError as exc:
             raise ValidationError(exc.messages) from exc
 
+    def _check_eigen_kant(self):
+        """The student page shows both sides of a route student; a beheerder adds, changes or
+        deletes only the rows of their own instelling (the partner's rows are left as they are)."""
+        s = scope.scope_for(self.gebruiker)
+        if self.gebruiker is None or s.alles:
+            return
+        stored = [f.instance.pk for f in self.forms if f.instance.pk]
+        eigen = set(
+            Inschrijving.objects.for_user(self.gebruiker, scope.CHANGE)
+            .filter(pk__in=stored)
+            .values_list("pk", flat=True)
+        )
+        for form in self.forms:
+            deleted = bool(form.cleaned_data.get("DELETE"))
+            if not (form.has_changed() or deleted):
+                continue
+            i = form.instance
+            if (i.pk and i.pk not in eigen) or (not deleted and i.instelling_id not in s.beheer):
+                raise ValidationError(
+                    _(
+                        "U legt alleen inschrijvingen van uw eigen instelling vast of wijzigt ze; "
+                        "inschrijving %(nr)s hoort bij de partnerinstelling."
+                    )
+                    % {"nr": i.inschrijvingsvolgnummer or "(nieuw)"}
+                )
+
 
 class InschrijvingInline(ScopedInline):
     model = Inschrijving
+    form = InschrijvingForm
     formset = InschrijvingFormSet
     fk_name = "leerling"
     extra = 0
@@ -54,12 +123,18 @@ class InschrijvingInline(ScopedInline):
         "einddatum",
         "reden_einde",
     ]
-    own_fk_fields = ["instelling"]
+    # The partner's rows are shown here too, so the instelling choice is not limited to one's own:
+    # InschrijvingFormSet refuses a row of another instelling when it is added or changed.
     show_change_link = True
 
     def get_readonly_fields(self, request, obj=None):
         # R-INS-4: the fase of a stored enrolment changes only through a fasewissel.
         return ["fase"] if obj is not None and obj.pk else []
+
+    def get_formset(self, request, obj=None, **kwargs):
+        formset = super().get_formset(request, obj, **kwargs)
+        formset.gebruiker = request.user  # a class made for this request
+        return formset
 
 
 @admin.register(Leerling)
@@ -80,6 +155,14 @@ class LeerlingAdmin(ScopedAdmin):
         "achternaam",
         "geboortedatum",
     ]
+
+    def get_readonly_fields(self, request, obj=None):
+        # The partner school may correct a shared route student, but the instelling that
+        # registered the student stays theirs (it is not in the partner's own choice list).
+        s = scope.scope_for(request.user)
+        if obj is not None and not s.alles and obj.instelling_id not in s.beheer:
+            return ["instelling"]
+        return []
 
     @admin.display(description=_("persoonsgebonden nummer"))
     def nummer(self, obj):
@@ -104,6 +187,7 @@ def volgende_1_augustus(vandaag: datetime.date) -> datetime.date:
 
 @admin.register(Inschrijving)
 class InschrijvingAdmin(ScopedAdmin):
+    form = InschrijvingAdminForm
     list_display = [
         "inschrijvingsvolgnummer",
         "leerling",

@@ -262,6 +262,8 @@ class Inschrijving(models.Model):
         indexes = [
             models.Index(fields=["instelling", "sector"], name="inschrijving_instelling_idx"),
             models.Index(fields=["leerroute", "einddatum"], name="inschrijving_route_idx"),
+            # The fase check compares each enrolment with the same student's other side.
+            models.Index(fields=["leerling", "leerroute", "sector"], name="inschrijving_leerling_kant_idx"),
         ]
 
     def __str__(self):
@@ -504,3 +506,6 @@ class Signaal(models.Model):
 
     def audit_instellingen(self):
         return self.instelling_id, self.partner_instelling_id
+
+
+from registratie.rod.models import *  # noqa: E402,F403

@@ -7,14 +7,21 @@ from __future__ import annotations
 
 import datetime
 
+from django.core.exceptions import ValidationError
 from django.db import transaction
+from django.db.models import Q
+from django.utils import timezone
+from django.utils.translation import gettext as _
 
 from registratie import rules
 from registratie.models import (
+    Fase,
     Fasewissel,
     Inschrijving,
     Leerling,
     RedenEinde,
+    Signaal,
+    SignaalStatus,
     Uitstroom,
 )
 from samenwerking import audit
@@ -119,3 +126,99 @@ def uitstroom_vastleggen(*, uitstroom: Uitstroom, door, kanaal: str = Kanaal.UI)
 def bsn_bekeken(*, leerling: Leerling, door, kanaal: str = Kanaal.UI) -> None:
     """Record that someone looked at a student's unmasked BSN."""
     audit.record(leerling, actie=AuditActie.BSN_BEKEKEN, door=door, kanaal=kanaal)
+
+
+# --- signals: the coordinator's review (registratie.checks raises them) ------------------------------
+
+SIGNAAL_OPEN = (SignaalStatus.OPEN, SignaalStatus.OVERGEDRAGEN)
+
+
+def _open_signaal(signaal: Signaal) -> Signaal:
+    """Lock the signal row and refuse one that is already closed."""
+    signaal = Signaal.objects.select_for_update().get(pk=signaal.pk)
+    if signaal.status not in SIGNAAL_OPEN:
+        raise ValidationError(
+            _("Dit signaal is al afgehandeld (%(status)s).") % {"status": signaal.get_status_display()}
+        )
+    return signaal
+
+
+def _sluiten(signaal: Signaal, *, status: str, afhandeling: str, door, kanaal: str) -> Signaal:
+    signaal.status = status
+    signaal.afhandeling = afhandeling
+    signaal.gesloten_op = timezone.now()
+    signaal.afgehandeld_door = door if door is not None and door.is_authenticated else None
+    return opslaan(signaal, door=door, kanaal=kanaal)
+
+
+@transaction.atomic
+def signaal_toepassen(*, signaal: Signaal, door, kanaal: str = Kanaal.UI) -> list[Fasewissel]:
+    """Apply a proposed transition: the student's vo- and mbo-inschrijving in the route move to the
+    mbo-fase on the proposed 1 August (R-INS-4), in one transaction, recorded with who and when
+    (Fasewissel.geregistreerd_door/op, the audit trail, and the signal's afgehandeld_door/gesloten_op).
+    """
+    signaal = _open_signaal(signaal)
+    if signaal.voorgestelde_datum is None or signaal.inschrijving_id is None:
+        raise ValidationError(_("Dit signaal stelt geen fasewissel voor; er is niets toe te passen."))
+    datum = signaal.voorgestelde_datum
+    route_id = Inschrijving.objects.values_list("leerroute_id", flat=True).get(pk=signaal.inschrijving_id)
+    lopend = list(
+        Inschrijving.objects.filter(leerling_id=signaal.leerling_id, leerroute_id=route_id)
+        .exclude(reden_einde=RedenEinde.CORRECTIE)
+        .filter(Q(einddatum__isnull=True) | Q(einddatum__gte=datum))
+    )
+    if not any(i.sector == "mbo" for i in lopend):
+        raise ValidationError(
+            _(
+                "R-INS-3: de leerling heeft nog geen mbo-inschrijving in deze route; de mbo-instelling "
+                "schrijft de leerling uiterlijk bij de start van de mbo-fase in. Leg die eerst vast."
+            )
+        )
+    wissels = fase_wijzigen(
+        inschrijvingen=[i for i in lopend if i.fase != Fase.MBO],
+        naar_fase=Fase.MBO,
+        ingangsdatum=datum,
+        door=door,
+        kanaal=kanaal,
+    )
+    _sluiten(
+        signaal,
+        status=SignaalStatus.OPGELOST,
+        afhandeling=_("Fasewissel naar de mbo-fase per %(datum)s toegepast (%(n)s inschrijving(en)).")
+        % {"datum": datum.strftime("%d-%m-%Y"), "n": len(wissels)},
+        door=door,
+        kanaal=kanaal,
+    )
+    return wissels
+
+
+@transaction.atomic
+def signaal_afwijzen(*, signaal: Signaal, reden: str, door, kanaal: str = Kanaal.UI) -> Signaal:
+    """Dismiss a signal with a reason. A later run of the check does not raise it again."""
+    reden = (reden or "").strip()
+    if not reden:
+        raise ValidationError({"reden": _("Geef de reden waarom het signaal wordt afgewezen.")})
+    signaal = _open_signaal(signaal)
+    return _sluiten(signaal, status=SignaalStatus.AFGEWEZEN, afhandeling=reden, door=door, kanaal=kanaal)
+
+
+@transaction.atomic
+def signaal_overdragen(
+    *, signaal: Signaal, aan, toelichting: str = "", door, kanaal: str = Kanaal.UI
+) -> Signaal:
+    """Hand a signal to one of the two schools of its agreement; it stays open until the cause is
+    fixed (the next check closes it) or it is dismissed."""
+    signaal = _open_signaal(signaal)
+    o = signaal.overeenkomst
+    if o is None or aan is None or aan.pk not in (o.vo_instelling_id, o.mbo_instelling_id):
+        raise ValidationError(
+            {"aan": _("Draag het signaal over aan de vo-school of de mbo-instelling van de overeenkomst.")}
+        )
+    signaal.status = SignaalStatus.OVERGEDRAGEN
+    signaal.toegewezen_aan = aan
+    notitie = _("Overgedragen aan %(aan)s") % {"aan": aan}
+    toelichting = (toelichting or "").strip()
+    if toelichting:
+        notitie += f": {toelichting}"
+    signaal.afhandeling = "\n".join(p for p in (signaal.afhandeling, notitie) if p)
+    return opslaan(signaal, door=door, kanaal=kanaal)

@@ -1,3 +1,17 @@
+from django.urls import path
+
+from registratie import views
+
 app_name = "registratie"
 
-urlpatterns: list = []
+urlpatterns: list = [
+    path("signalen/", views.signaal_lijst, name="signalen"),
+    path("signalen/<int:pk>/", views.signaal_detail, name="signaal"),
+    path("signalen/<int:pk>/toepassen/", views.signaal_toepassen, name="signaal-toepassen"),
+    path("signalen/<int:pk>/afwijzen/", views.signaal_afwijzen, name="signaal-afwijzen"),
+    path("signalen/<int:pk>/overdragen/", views.signaal_overdragen, name="signaal-overdragen"),
+    path("leerlingen/", views.leerling_lijst, name="leerlingen"),
+    path("leerlingen/<int:pk>/", views.leerling_detail, name="leerling"),
+    path("leerlingen/<int:pk>/uitstroom/", views.uitstroom_vastleggen, name="uitstroom"),
+    path("monitoring/", views.monitoring, name="monitoring"),
+]

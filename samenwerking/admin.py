@@ -1,5 +1,7 @@
 from django.contrib import admin
 from django.contrib.auth.admin import UserAdmin
+from django.core.exceptions import ValidationError
+from django.db.models import BLANK_CHOICE_DASH
 from django.utils.translation import gettext_lazy as _
 
 from samenwerking import scope
@@ -10,6 +12,7 @@ from samenwerking.models import (
     Gebruiker,
     Instelling,
     Lidmaatschap,
+    Rol,
     Samenwerkingsovereenkomst,
     Vestiging,
 )
@@ -65,6 +68,30 @@ class OvereenkomstAdmin(ScopedAdmin):
     ]
     list_select_related = ["vo_instelling", "mbo_instelling"]
     date_hierarchy = "ingangsdatum"
+
+    def get_form(self, request, obj=None, **kwargs):
+        """A beheerder signs agreements for their own instelling: one of the two parties is theirs
+        (otherwise they could create, or move, an agreement they then no longer see)."""
+        form = super().get_form(request, obj, **kwargs)
+        s = scope.scope_for(request.user)
+        if s.alles:
+            return form
+
+        class EigenPartijForm(form):
+            def clean(self):
+                cleaned = super().clean()
+                vo, mbo = cleaned.get("vo_instelling"), cleaned.get("mbo_instelling")
+                if vo and mbo and not {vo.pk, mbo.pk} & s.beheer:
+                    raise ValidationError(
+                        _(
+                            "Een overeenkomst legt u vast namens uw eigen instelling: kies die als "
+                            "vo-school of als mbo-instelling."
+                        )
+                    )
+                return cleaned
+
+        return EigenPartijForm
+
     fieldsets = [
         (
             None,
@@ -99,21 +126,42 @@ class OvereenkomstAdmin(ScopedAdmin):
     ]
 
 
+class RolKeuzeMixin:
+    """Only an applicatiebeheerder hands out the applicatiebeheerder role; a beheerder grants roles
+    at their own instelling (own_fk_fields) or for their own agreements."""
+
+    own_fk_fields = ["instelling", "overeenkomst"]
+
+    def formfield_for_choice_field(self, db_field, request, **kwargs):
+        if db_field.name == "rol" and not scope.scope_for(request.user).alles:
+            kwargs["choices"] = BLANK_CHOICE_DASH + [
+                c for c in Rol.choices if c[0] != Rol.APPLICATIEBEHEERDER
+            ]
+        return super().formfield_for_choice_field(db_field, request, **kwargs)
+
+
 @admin.register(Lidmaatschap)
-class LidmaatschapAdmin(ScopedAdmin):
+class LidmaatschapAdmin(RolKeuzeMixin, ScopedAdmin):
     list_display = ["gebruiker", "rol", "instelling", "overeenkomst"]
     list_filter = ["rol"]
     search_fields = ["gebruiker__username", "gebruiker__last_name", "instelling__naam"]
     list_select_related = ["gebruiker", "instelling", "overeenkomst"]
-    own_fk_fields = ["instelling"]
     autocomplete_fields = []
 
 
-class LidmaatschapInline(ScopedInline):
+class LidmaatschapInline(RolKeuzeMixin, ScopedInline):
     model = Lidmaatschap
     fk_name = "gebruiker"
     fields = ["rol", "instelling", "overeenkomst"]
-    own_fk_fields = ["instelling"]
+
+    def get_min_num(self, request, obj=None, **kwargs):
+        # A beheerder sees a user through a role within their reach: a user added (or left)
+        # without one would vanish from their view at once.
+        return 0 if scope.scope_for(request.user).alles else 1
+
+    def get_formset(self, request, obj=None, **kwargs):
+        kwargs.setdefault("validate_min", not scope.scope_for(request.user).alles)
+        return super().get_formset(request, obj, **kwargs)
 
 
 @admin.register(Gebruiker)

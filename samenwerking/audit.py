@@ -22,12 +22,20 @@ def mask(value) -> str | None:
     return "•" * (len(value) - 3) + value[-3:]
 
 
-def snapshot(instance) -> dict:
-    """The instance's field values as JSON-safe data, with personal numbers masked."""
-    data = model_to_dict(instance)
-    for name in MASKED_FIELDS & data.keys():
-        data[name] = mask(data[name])
-    return json.loads(json.dumps(data, cls=DjangoJSONEncoder))
+def _masked(data: dict | None) -> dict | None:
+    if data is None:
+        return None
+    return {k: mask(v) if k in MASKED_FIELDS else v for k, v in data.items()}
+
+
+def snapshot(instance, *, masked: bool = True) -> dict:
+    """The instance's field values as JSON-safe data, with personal numbers masked.
+
+    ``masked=False`` is for comparing before and after (record() masks what it stores), so that a
+    new BSN with the same last digits still shows up as a change.
+    """
+    data = json.loads(json.dumps(model_to_dict(instance), cls=DjangoJSONEncoder))
+    return _masked(data) if masked else data
 
 
 def diff(old: dict | None, new: dict | None) -> tuple[dict | None, dict | None]:
@@ -58,6 +66,7 @@ def record(
     instance, *, actie: str, door, kanaal: str, oud: dict | None = None, nieuw: dict | None = None
 ) -> AuditRegel:
     oud, nieuw = diff(oud, nieuw)
+    oud, nieuw = _masked(oud), _masked(nieuw)  # mask() is idempotent: masked input stays masked
     row = _row(instance, actie=actie, door=door, kanaal=kanaal, oud=oud, nieuw=nieuw)
     row.save()
     return row
@@ -71,5 +80,22 @@ def record_created_bulk(
         _row(i, actie=AuditActie.AANGEMAAKT, door=door, kanaal=kanaal, oud=None, nieuw=snapshot(i))
         for i in instances
     ]
+    AuditRegel.objects.bulk_create(rows, batch_size=batch_size)
+    return len(rows)
+
+
+def record_bulk(
+    instances: Iterable,
+    *,
+    actie: str,
+    door,
+    kanaal: str = Kanaal.JOB,
+    oud: dict | None = None,
+    nieuw: dict | None = None,
+    batch_size: int = 5000,
+) -> int:
+    """One audit row per instance with the same old and new values: for a job's update() on many
+    rows (one insert, not one per row)."""
+    rows = [_row(i, actie=actie, door=door, kanaal=kanaal, oud=oud, nieuw=nieuw) for i in instances]
     AuditRegel.objects.bulk_create(rows, batch_size=batch_size)
     return len(rows)

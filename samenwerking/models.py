@@ -24,8 +24,15 @@ class Gebruiker(AbstractUser):
 
     @staticmethod
     def scope_q(s: scope.Scope, action: str) -> Q:
-        """Beheerders see and manage the users of their own instelling."""
-        return Q(id__in=Lidmaatschap.objects.filter(instelling__in=s.beheer).values("gebruiker"))
+        """Beheerders see the users with a role at their instelling or for its agreements. They
+        change (name, password, active) only a user whose every role lies within their own reach,
+        so nobody takes over an account that reaches further than their own."""
+        eigen = Lidmaatschap.scope_q(s, action)
+        zichtbaar = Q(id__in=Lidmaatschap.objects.filter(eigen).values("gebruiker"))
+        if action == scope.VIEW:
+            return zichtbaar
+        verder = Lidmaatschap.objects.exclude(eigen).values("gebruiker")
+        return zichtbaar & ~Q(id__in=verder) & Q(is_superuser=False)
 
     class Meta:
         verbose_name = _("gebruiker")
@@ -343,8 +350,11 @@ class Lidmaatschap(models.Model):
 
     @staticmethod
     def scope_q(s: scope.Scope, action: str) -> Q:
-        """Beheerders manage the memberships of their own instelling."""
-        return Q(instelling__in=s.beheer)
+        """Beheerders manage the memberships of their own instelling, and the coordinators of the
+        agreements it is a party to."""
+        return Q(instelling__in=s.beheer) | Q(
+            overeenkomst__in=Samenwerkingsovereenkomst.objects.filter(s.overeenkomst_q(scope.CHANGE))
+        )
 
     class Meta:
         verbose_name = _("lidmaatschap")

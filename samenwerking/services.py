@@ -18,16 +18,19 @@ def opslaan(instance, *, door, kanaal: str = Kanaal.UI, velden: list[str] | None
     oud = None
     if not is_new:
         previous = type(instance)._base_manager.filter(pk=instance.pk).first()
-        oud = audit.snapshot(previous) if previous is not None else None
+        oud = audit.snapshot(previous, masked=False) if previous is not None else None
     instance.full_clean()
     instance.save(update_fields=velden if not is_new and velden else None)
+    nieuw = audit.snapshot(instance, masked=False)
+    if oud is not None and oud == nieuw:
+        return instance  # saved unchanged (the admin saves the parent of every inline): no audit row
     audit.record(
         instance,
         actie=AuditActie.AANGEMAAKT if is_new else AuditActie.GEWIJZIGD,
         door=door,
         kanaal=kanaal,
         oud=oud,
-        nieuw=audit.snapshot(instance),
+        nieuw=nieuw,
     )
     return instance
 

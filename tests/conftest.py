@@ -18,6 +18,12 @@ def missing_service(message: str):
     pytest.skip(message)
 
 
+@pytest.fixture(autouse=True)
+def _snelle_wachtwoorden(settings):
+    """Test users log in with a fast hasher; production keeps Django's default (PBKDF2)."""
+    settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
+
+
 @pytest.fixture
 def require_postgres(db):
     if connection.vendor != "postgresql":

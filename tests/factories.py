@@ -96,7 +96,8 @@ class KwalificatieFactory(factory.django.DjangoModelFactory):
         model = Kwalificatie
         django_get_or_create = ["crebo"]
 
-    crebo = factory.Sequence(lambda n: f"{25000 + n:05d}")
+    # 9xxxx: outside the real crebo range, so never one of the shipped qualifications.
+    crebo = factory.Sequence(lambda n: f"{90000 + n % 10000:05d}")
     naam = factory.Sequence(lambda n: f"Kwalificatie {n}")
     niveau = 2
 
@@ -190,3 +191,16 @@ def gebruiker_met_rol(rol: str, *, instelling=None, overeenkomst=None, **kwargs)
     user = GebruikerFactory(**kwargs)
     Lidmaatschap.objects.create(gebruiker=user, rol=rol, instelling=instelling, overeenkomst=overeenkomst)
     return user
+
+
+def route_leerling(leerroute=None, *, met_mbo: bool = True, **vo_kwargs):
+    """A route student: a vo-inschrijving (vmbo leerjaar 3 on ROUTE_START unless told otherwise)
+    and, with ``met_mbo``, the mbo-inschrijving of the same route. Returns (vo, mbo or None)."""
+    leerroute = leerroute or LeerrouteFactory()
+    vo = InschrijvingFactory(leerroute=leerroute, **vo_kwargs)
+    mbo = (
+        InschrijvingFactory(leerroute=leerroute, leerling=vo.leerling, mbo=True, startdatum=vo.startdatum)
+        if met_mbo
+        else None
+    )
+    return vo, mbo

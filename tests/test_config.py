@@ -49,9 +49,16 @@ def test_production_settings_refuse_to_start_without_a_secret_key(monkeypatch):
 
     env = {"DJANGO_ENV": "production", "PATH": "/usr/bin:/bin"}
     result = subprocess.run(
-        [sys.executable, "-c", "import django, os; os.environ.setdefault('DJANGO_SETTINGS_MODULE',"
-         "'config.settings'); django.setup()"],
-        env=env, capture_output=True, text=True, cwd=settings.BASE_DIR,
+        [
+            sys.executable,
+            "-c",
+            "import django, os; os.environ.setdefault('DJANGO_SETTINGS_MODULE',"
+            "'config.settings'); django.setup()",
+        ],
+        env=env,
+        capture_output=True,
+        text=True,
+        cwd=settings.BASE_DIR,
     )
     assert result.returncode != 0
     assert "DJANGO_SECRET_KEY" in result.stderr

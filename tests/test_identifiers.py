@@ -304,7 +304,7 @@ def test_vestigingscode_must_start_with_the_brin_of_its_instelling():
 
 @pytest.mark.django_db
 def test_kwalificatie_crebo_must_be_five_digits():
-    Kwalificatie(crebo="25180", naam="Medewerker", niveau=2).full_clean()
+    Kwalificatie(crebo="95180", naam="Medewerker", niveau=2).full_clean()
     with pytest.raises(ValidationError) as exc:
         Kwalificatie(crebo="2518", naam="Medewerker", niveau=2).full_clean()
     assert exc.value.message_dict["crebo"] == ["Ongeldige crebo-code: precies vijf cijfers."]

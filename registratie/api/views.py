@@ -1,8 +1,12 @@
 from django.db import transaction
+from drf_spectacular.types import OpenApiTypes
+from drf_spectacular.utils import OpenApiParameter, extend_schema
 from rest_framework import mixins, serializers
+from rest_framework.decorators import action
+from rest_framework.response import Response
 
 from leerroute.models import Leerroute
-from registratie import services
+from registratie import fase, services
 from registratie.models import Inschrijving, Leerling
 from samenwerking import audit, scope
 from samenwerking.api.base import ScopedReadOnlyViewSet
@@ -66,9 +70,72 @@ class InschrijvingSerializer(serializers.ModelSerializer):
         return fields
 
 
+class _InstellingKortSerializer(serializers.Serializer):
+    id = serializers.IntegerField()
+    naam = serializers.CharField()
+    brin = serializers.CharField()
+
+
+class _TaakSerializer(serializers.Serializer):
+    code = serializers.CharField()
+    omschrijving = serializers.CharField()
+    instelling = _InstellingKortSerializer(allow_null=True)
+    toelichting = serializers.CharField()
+    regel = serializers.CharField()
+
+
+class SituatieSerializer(serializers.Serializer):
+    """registratie.fase.Situatie: route year, fase and responsibilities on a date (R-INS-7..9)."""
+
+    datum = serializers.DateField()
+    status = serializers.CharField()
+    leerroute = serializers.SerializerMethodField()
+    opleidingskenmerk = serializers.CharField(allow_null=True)
+    vo_instelling = _InstellingKortSerializer(allow_null=True)
+    mbo_instelling = _InstellingKortSerializer(allow_null=True)
+    routejaar = serializers.IntegerField(allow_null=True)
+    vmbo_leerjaar = serializers.IntegerField(allow_null=True)
+    fase = serializers.CharField(allow_null=True)
+    mbo_fase_start = serializers.DateField(allow_null=True)
+    geregistreerde_fase = serializers.DictField(child=serializers.CharField())
+    wet = serializers.CharField()
+    verzuimmelding = _InstellingKortSerializer(allow_null=True)
+    bpv = _InstellingKortSerializer(allow_null=True)
+    bekostiging = _InstellingKortSerializer(allow_null=True)
+    studiefinanciering = serializers.BooleanField(allow_null=True)
+    reisproduct = serializers.BooleanField(allow_null=True)
+    examinering = _TaakSerializer(many=True)
+    diplomas = _TaakSerializer(many=True)
+    taken = _TaakSerializer(many=True)
+    afwijkingen = serializers.ListField(child=serializers.CharField())
+
+    def get_leerroute(self, obj) -> int | None:
+        return obj.leerroute.pk if obj.leerroute is not None else None
+
+
 class LeerlingViewSet(ScopedReadOnlyViewSet):
     queryset = Leerling.objects.order_by("achternaam", "id")
     serializer_class = LeerlingSerializer
+
+    @extend_schema(
+        parameters=[
+            OpenApiParameter(
+                "datum", OpenApiTypes.DATE, description="Peildatum JJJJ-MM-DD (standaard vandaag)."
+            )
+        ],
+        responses=SituatieSerializer,
+    )
+    @action(detail=True, methods=["get"])
+    def situatie(self, request, pk=None):
+        """Route year, expected fase and who is responsible for what on a date (default today)."""
+        leerling = self.get_object()
+        try:
+            datum = serializers.DateField(allow_null=True).run_validation(
+                request.query_params.get("datum") or None
+            )
+        except serializers.ValidationError as exc:
+            raise serializers.ValidationError({"datum": exc.detail}) from exc
+        return Response(SituatieSerializer(fase.situatie(leerling, datum)).data)
 
 
 class InschrijvingViewSet(mixins.CreateModelMixin, ScopedReadOnlyViewSet):

@@ -31,11 +31,9 @@ def test_login_page_is_dutch_and_wrong_password_is_explained(page, live_server):
 
 def test_R_LR_2_entree_route_refused_in_browser_then_allowed_route_saved(page, live_server):
     overeenkomst = OvereenkomstFactory(actief=True, naam="SOK Techniek")
-    beheerder = gebruiker_met_rol(
-        "beheerder", instelling=overeenkomst.vo_instelling, username="vo-beheerder"
-    )
-    entree = KwalificatieFactory(crebo="25998", naam="Entree testopleiding", niveau=1)
-    niveau2 = KwalificatieFactory(crebo="25999", naam="Medewerker techniek", niveau=2)
+    beheerder = gebruiker_met_rol("beheerder", instelling=overeenkomst.vo_instelling, username="vo-beheerder")
+    entree = KwalificatieFactory(crebo="95998", naam="Entree testopleiding", niveau=1)
+    niveau2 = KwalificatieFactory(crebo="95999", naam="Medewerker techniek", niveau=2)
 
     login(page, live_server, beheerder.username)
     assert page.get_by_role("heading", name="Overzicht").is_visible()

@@ -1,0 +1,613 @@
+"""The fase check: every due fase change and every rule breach becomes a Signaal for a coordinator.
+
+Set-based: each rule is one query that finds the offending rows, with the route-year arithmetic
+of ``registratie.fase`` as database expressions; then one bulk insert adds the new signals and one
+update closes the signals whose cause has gone (with the date). The number of queries does not
+grow with the number of students.
+
+A signal is identified by its ``sleutel`` (source, rule and the rows concerned): a re-run finds the
+open signal instead of adding a second one, and a signal a coordinator dismissed stays dismissed.
+Only signals of this source (``BRON``) are closed here; ROD delivery has its own.
+
+Run it with ``registratie.tasks.check_phases_task`` (nightly, beat) or ``manage.py check_phases``;
+both call ``draai()``.
+"""
+
+from __future__ import annotations
+
+import datetime
+from collections import Counter
+from dataclasses import dataclass, field
+
+from django.conf import settings
+from django.db import transaction
+from django.db.models import Exists, F, OuterRef, Q, Subquery
+from django.utils import timezone
+from django.utils.formats import date_format
+from django.utils.translation import gettext as _
+
+from registratie import fase, locks
+from registratie.models import (
+    Fasewissel,
+    Inschrijving,
+    RedenEinde,
+    Signaal,
+    SignaalStatus,
+)
+from samenwerking import audit
+from samenwerking.models import AuditActie, Kanaal
+
+BRON = "fasecontrole"
+LOCK_NAAM = "check_phases"
+OPEN = (SignaalStatus.OPEN, SignaalStatus.OVERGEDRAGEN)
+REGEL_OVERGANG = "R-INS-1"  # a proposed transition: from route year 3 the mbo-fase (on 1 August)
+_CHUNK = 500  # ids per UPDATE (SQLite allows 999 parameters)
+_BATCH = 1000  # signals per INSERT (PostgreSQL allows 65535 parameters)
+
+
+@dataclass
+class Bevinding:
+    """One finding of one rule: becomes (or matches) one signal."""
+
+    regel: str
+    sleutel: str
+    toelichting: str
+    overeenkomst_id: int
+    leerling_id: int | None = None
+    inschrijving_id: int | None = None
+    instelling_id: int | None = None
+    partner_instelling_id: int | None = None
+    voorgestelde_datum: datetime.date | None = None
+
+    def als_signaal(self) -> Signaal:
+        return Signaal(
+            regel=self.regel,
+            sleutel=self.sleutel,
+            bron=BRON,
+            leerling_id=self.leerling_id,
+            inschrijving_id=self.inschrijving_id,
+            overeenkomst_id=self.overeenkomst_id,
+            instelling_id=self.instelling_id,
+            partner_instelling_id=self.partner_instelling_id,
+            toelichting=self.toelichting,
+            voorgestelde_datum=self.voorgestelde_datum,
+        )
+
+
+@dataclass
+class Resultaat:
+    peildatum: datetime.date
+    bevindingen: list[Bevinding] = field(default_factory=list)
+    nieuw: set[str] = field(default_factory=set)  # sleutels of the signals added by this run
+    afgewezen: set[str] = field(default_factory=set)  # found again, but dismissed earlier
+    gesloten: list[Signaal] = field(default_factory=list)  # closed by this run: cause is gone
+
+    def status_van(self, b: Bevinding) -> str:
+        if b.sleutel in self.nieuw:
+            return "nieuw"
+        return "afgewezen" if b.sleutel in self.afgewezen else "open"
+
+    def samenvatting(self) -> dict:
+        return {
+            "peildatum": self.peildatum.isoformat(),
+            "bevindingen": len(self.bevindingen),
+            "nieuw": len(self.nieuw),
+            "gesloten": len(self.gesloten),
+            "overgangen": sum(1 for b in self.bevindingen if b.voorgestelde_datum is not None),
+            "per_regel": dict(sorted(Counter(b.regel for b in self.bevindingen).items())),
+        }
+
+
+def draai(peildatum: datetime.date | None = None) -> Resultaat:
+    """What the task and the command run: the check, under a lock so two runs never overlap.
+
+    Raises ``locks.AlBezig`` when another run holds the lock.
+    """
+    with locks.enkele_run(LOCK_NAAM, timeout=settings.CELERY_TASK_TIME_LIMIT):
+        return check_phases(peildatum=peildatum)
+
+
+@transaction.atomic
+def check_phases(*, peildatum: datetime.date | None = None) -> Resultaat:
+    """Find, add new signals, close the fixed ones: all or nothing."""
+    peildatum = peildatum or timezone.localdate()
+    resultaat = Resultaat(peildatum=peildatum, bevindingen=controleer(peildatum))
+    gevonden = {b.sleutel for b in resultaat.bevindingen}
+
+    bestaand = list(
+        Signaal.objects.filter(bron=BRON, status__in=[*OPEN, SignaalStatus.AFGEWEZEN]).only(
+            "id", "sleutel", "status", "regel", "toelichting", "instelling_id", "partner_instelling_id"
+        )
+    )
+    open_per_sleutel = {s.sleutel: s for s in bestaand if s.status in OPEN}
+    resultaat.afgewezen = {s.sleutel for s in bestaand if s.status == SignaalStatus.AFGEWEZEN} - set(
+        open_per_sleutel
+    )
+
+    nieuw = [
+        b.als_signaal()
+        for b in resultaat.bevindingen
+        if b.sleutel not in open_per_sleutel and b.sleutel not in resultaat.afgewezen
+    ]
+    if nieuw:
+        Signaal.objects.bulk_create(nieuw, batch_size=_BATCH)
+        audit.record_created_bulk(nieuw, door=None, kanaal=Kanaal.JOB)
+    resultaat.nieuw = {s.sleutel for s in nieuw}
+
+    te_sluiten = [s for sleutel, s in open_per_sleutel.items() if sleutel not in gevonden]
+    if te_sluiten:
+        nu = timezone.now()
+        afhandeling = _("Automatisch gesloten: de oorzaak is opgelost (controle van %(datum)s).") % {
+            "datum": _datum(peildatum)
+        }
+        ids = [s.pk for s in te_sluiten]
+        for start in range(0, len(ids), _CHUNK):
+            Signaal.objects.filter(pk__in=ids[start : start + _CHUNK], status__in=OPEN).update(
+                status=SignaalStatus.OPGELOST, gesloten_op=nu, afhandeling=afhandeling, afgehandeld_door=None
+            )
+        audit.record_bulk(
+            te_sluiten,
+            actie=AuditActie.GEWIJZIGD,
+            door=None,
+            kanaal=Kanaal.JOB,
+            oud={"status": SignaalStatus.OPEN},
+            nieuw={"status": SignaalStatus.OPGELOST, "gesloten_op": nu.isoformat()},
+        )
+        for s in te_sluiten:
+            s.status, s.gesloten_op, s.afhandeling = SignaalStatus.OPGELOST, nu, afhandeling
+    resultaat.gesloten = te_sluiten
+    return resultaat
+
+
+def controleer(peildatum: datetime.date) -> list[Bevinding]:
+    """Every finding on ``peildatum``, one query per rule; reads only."""
+    bevindingen: dict[str, Bevinding] = {}
+    for regel in (
+        overgangen,
+        zonder_mbo_inschrijving,
+        fasewissel_niet_op_1_augustus,
+        dlr_vo_einde_zonder_diploma,
+        registraties_oneens,
+        overeenkomst_niet_actief,
+        start_voor_leerjaar_3,
+    ):
+        for b in regel(peildatum):
+            bevindingen.setdefault(b.sleutel, b)
+    return list(bevindingen.values())
+
+
+# --- helpers ---------------------------------------------------------------------------------------
+
+
+def _datum(d: datetime.date) -> str:
+    return date_format(d, "j F Y")
+
+
+def _sleutel(regel: str, *delen) -> str:
+    return ":".join([BRON, regel, *(str(d) for d in delen)])
+
+
+def _lopend_op(datum: datetime.date, pad: str = "") -> Q:
+    """Enrolments running on ``datum`` (the end date is the last day)."""
+    return Q(**{f"{pad}startdatum__lte": datum}) & (
+        Q(**{f"{pad}einddatum__isnull": True}) | Q(**{f"{pad}einddatum__gte": datum})
+    )
+
+
+def _niet_beeindigd_voor(datum: datetime.date) -> Q:
+    return Q(einddatum__isnull=True) | Q(einddatum__gte=datum)
+
+
+def _geldig():
+    """Enrolments that count: not ended as a correction of a wrong registration."""
+    return Inschrijving.objects.exclude(reden_einde=RedenEinde.CORRECTIE)
+
+
+def _route_velden(pad: str = "") -> dict:
+    """The route, its agreement and both parties, as aliases for values()."""
+    r = f"{pad}leerroute__"
+    return {
+        "route_id": F(f"{r}id"),
+        "route_naam": F(f"{r}naam"),
+        "route_soort": F(f"{r}soort"),
+        "overeenkomst_id": F(f"{r}overeenkomst_id"),
+        "vo_id": F(f"{r}overeenkomst__vo_instelling_id"),
+        "vo_naam": F(f"{r}overeenkomst__vo_instelling__naam"),
+        "mbo_id": F(f"{r}overeenkomst__mbo_instelling_id"),
+        "mbo_naam": F(f"{r}overeenkomst__mbo_instelling__naam"),
+    }
+
+
+def _routestartjaar_van_vo():
+    """Per row: the routestartjaar from the student's (first) vo-inschrijving in the same route."""
+    return Subquery(
+        _geldig()
+        .filter(sector="vo", leerling=OuterRef("leerling"), leerroute=OuterRef("leerroute"))
+        .order_by("startdatum", "id")
+        .annotate(j=fase.routestartjaar_expr())
+        .values("j")[:1]
+    )
+
+
+def _partij(r: dict, sector: str) -> tuple[int, int]:
+    """(instelling, partner) for the side ``sector`` of the row's route."""
+    return (r["vo_id"], r["mbo_id"]) if sector == "vo" else (r["mbo_id"], r["vo_id"])
+
+
+# --- the rules -------------------------------------------------------------------------------------
+
+
+def overgangen(peildatum: datetime.date) -> list[Bevinding]:
+    """Students who move to the mbo-fase on the coming 1 August (or should have already): one
+    proposed transition per student and route, with the date (R-INS-1, R-INS-4)."""
+    komende = fase.komende_schooljaarstart(peildatum)
+    mbo_lopend = (
+        _geldig()
+        .filter(sector="mbo", leerling=OuterRef("leerling"), leerroute=OuterRef("leerroute"))
+        .filter(_niet_beeindigd_voor(komende))
+    )
+    rijen = (
+        _geldig()
+        .filter(fase="vo")
+        .filter(_niet_beeindigd_voor(komende))
+        .annotate(rsj=_routestartjaar_van_vo(), heeft_mbo=Exists(mbo_lopend))
+        .filter(rsj__lte=komende.year - fase.VO_FASE_JAREN)
+        .order_by("leerling_id", "leerroute_id", "sector", "id")
+        .values("id", "leerling_id", "sector", "rsj", "heeft_mbo", **_route_velden())
+    )
+    per_student: dict[tuple, list[dict]] = {}
+    for r in rijen:
+        per_student.setdefault((r["leerling_id"], r["route_id"]), []).append(r)
+
+    result = []
+    for (leerling_id, route_id), groep in per_student.items():
+        r = next((g for g in groep if g["sector"] == "vo"), groep[0])
+        start = fase.schooljaar_start(r["rsj"] + fase.VO_FASE_JAREN)
+        kanten = sorted({g["sector"] for g in groep})
+        tekst = _(
+            "Volgens de vo-inschrijving begon routejaar 1 (vmbo-leerjaar 3) in schooljaar "
+            "%(cohort)s, dus begint routejaar 3, de mbo-fase, op %(start)s (R-INS-1). "
+        ) % {"cohort": fase.schooljaar_label(r["rsj"]), "start": _datum(start)}
+        if start < komende:
+            tekst += _("De overgang is te laat: %(kanten)s staat nog in de vo-fase. ") % {
+                "kanten": _(" en ").join(f"de {k}-inschrijving" for k in kanten)
+            }
+        tekst += _(
+            "Voorstel: zet de vo-inschrijving bij %(vo)s en de mbo-inschrijving bij %(mbo)s per "
+            "%(start)s in de mbo-fase (fasewissel per 1 augustus, R-INS-4). "
+        ) % {"vo": r["vo_naam"], "mbo": r["mbo_naam"], "start": _datum(start)}
+        if not r["heeft_mbo"]:
+            tekst += _(
+                "Let op: er is nog geen mbo-inschrijving; %(mbo)s schrijft de leerling uiterlijk "
+                "bij de start van de mbo-fase in (R-INS-3). "
+            ) % {"mbo": r["mbo_naam"]}
+        tekst += _(
+            "Klopt het routejaar niet (bijvoorbeeld na doubleren), corrigeer dan het vmbo-leerjaar "
+            "van de vo-inschrijving of wijs het voorstel af met een reden."
+        )
+        result.append(
+            Bevinding(
+                regel=REGEL_OVERGANG,
+                sleutel=_sleutel("overgang", leerling_id, route_id, start.isoformat()),
+                toelichting=tekst,
+                overeenkomst_id=r["overeenkomst_id"],
+                leerling_id=leerling_id,
+                inschrijving_id=r["id"],
+                instelling_id=r["vo_id"],
+                partner_instelling_id=r["mbo_id"],
+                voorgestelde_datum=start,
+            )
+        )
+    return result
+
+
+def zonder_mbo_inschrijving(peildatum: datetime.date) -> list[Bevinding]:
+    """R-INS-3: a student in the mbo-fase (route year 3 or later) without an mbo-inschrijving."""
+    mbo = _geldig().filter(
+        sector="mbo",
+        leerling=OuterRef("leerling"),
+        leerroute=OuterRef("leerroute"),
+        startdatum__lte=peildatum,
+    )
+    rijen = (
+        _geldig()
+        .filter(sector="vo")
+        .filter(_niet_beeindigd_voor(peildatum) | Q(reden_einde=RedenEinde.GLR_MBO_FASE))
+        .annotate(rsj=fase.routestartjaar_expr())
+        .filter(rsj__lte=fase.schooljaar(peildatum) - fase.VO_FASE_JAREN)
+        .filter(~Exists(mbo))
+        .order_by("id")
+        .values("id", "leerling_id", "rsj", **_route_velden())
+    )
+    result = []
+    for r in rijen:
+        start = fase.schooljaar_start(r["rsj"] + fase.VO_FASE_JAREN)
+        result.append(
+            Bevinding(
+                regel="R-INS-3",
+                sleutel=_sleutel("R-INS-3", r["id"]),
+                toelichting=_(
+                    "De leerling zit sinds %(start)s in de mbo-fase (routejaar %(jaar)s) van route "
+                    "'%(route)s', maar heeft op %(peildatum)s geen mbo-inschrijving. De mbo-instelling "
+                    "schrijft de leerling uiterlijk bij de start van de mbo-fase in (R-INS-3). "
+                    "Oplossing: %(mbo)s legt de mbo-inschrijving vast met hetzelfde opleidingskenmerk "
+                    "(%(soort)s) en de fase; is de leerling gestopt of overgestapt, leg dan de "
+                    "uitstroom vast (overstapoptie)."
+                )
+                % {
+                    "start": _datum(start),
+                    "jaar": fase.schooljaar(peildatum) - r["rsj"] + 1,
+                    "route": r["route_naam"],
+                    "peildatum": _datum(peildatum),
+                    "mbo": r["mbo_naam"],
+                    "soort": r["route_soort"],
+                },
+                overeenkomst_id=r["overeenkomst_id"],
+                leerling_id=r["leerling_id"],
+                inschrijving_id=r["id"],
+                instelling_id=r["mbo_id"],
+                partner_instelling_id=r["vo_id"],
+            )
+        )
+    return result
+
+
+def fasewissel_niet_op_1_augustus(peildatum: datetime.date) -> list[Bevinding]:
+    """R-INS-4: a recorded fase change dated on any day but 1 August."""
+    rijen = (
+        Fasewissel.objects.exclude(
+            ingangsdatum__month=fase.SCHOOLJAAR_MAAND, ingangsdatum__day=fase.SCHOOLJAAR_DAG
+        )
+        .exclude(inschrijving__reden_einde=RedenEinde.CORRECTIE)
+        .order_by("id")
+        .values(
+            "id",
+            "ingangsdatum",
+            "van_fase",
+            "naar_fase",
+            inschrijving_nr=F("inschrijving_id"),
+            leerling_id=F("inschrijving__leerling_id"),
+            sector=F("inschrijving__sector"),
+            **_route_velden("inschrijving__"),
+        )
+    )
+    result = []
+    for r in rijen:
+        instelling, partner = _partij(r, r["sector"])
+        schooljaar_begin = fase.schooljaar_start(fase.schooljaar(r["ingangsdatum"]))
+        result.append(
+            Bevinding(
+                regel="R-INS-4",
+                sleutel=_sleutel("R-INS-4", r["id"]),
+                toelichting=_(
+                    "De fasewissel van de %(kant)s-inschrijving van de %(van)s-fase naar de "
+                    "%(naar)s-fase gaat in op %(datum)s. Een fasewissel kan alleen per 1 augustus, "
+                    "het begin van het schooljaar (R-INS-4). Oplossing: corrigeer de ingangsdatum "
+                    "naar %(begin)s of %(volgend)s, of trek de fasewissel in."
+                )
+                % {
+                    "kant": r["sector"],
+                    "van": r["van_fase"],
+                    "naar": r["naar_fase"],
+                    "datum": _datum(r["ingangsdatum"]),
+                    "begin": _datum(schooljaar_begin),
+                    "volgend": _datum(fase.schooljaar_start(schooljaar_begin.year + 1)),
+                },
+                overeenkomst_id=r["overeenkomst_id"],
+                leerling_id=r["leerling_id"],
+                inschrijving_id=r["inschrijving_nr"],
+                instelling_id=instelling,
+                partner_instelling_id=partner,
+            )
+        )
+    return result
+
+
+def dlr_vo_einde_zonder_diploma(peildatum: datetime.date) -> list[Bevinding]:
+    """R-INS-5: a DLR vo-inschrijving that ended without a vmbo diploma and before all vo
+    activities were completed (stopping or switching, the overstapoptie, is not a breach)."""
+    rijen = (
+        Inschrijving.objects.filter(sector="vo", opleidingskenmerk="DLR", einddatum__isnull=False)
+        .exclude(reden_einde__in=[RedenEinde.OVERSTAP, RedenEinde.CORRECTIE])
+        .filter(Q(vmbo_diploma_datum__isnull=True) | Q(vmbo_diploma_datum__gt=F("einddatum")))
+        .filter(
+            Q(vo_activiteiten_afgerond_op__isnull=True) | Q(vo_activiteiten_afgerond_op__gt=F("einddatum"))
+        )
+        .order_by("id")
+        .values("id", "leerling_id", "einddatum", "reden_einde", **_route_velden())
+    )
+    return [
+        Bevinding(
+            regel="R-INS-5",
+            sleutel=_sleutel("R-INS-5", r["id"]),
+            toelichting=_(
+                "De vo-inschrijving bij %(vo)s in de doorlopende leerroute '%(route)s' eindigt op "
+                "%(eind)s, maar de leerling heeft dan geen vmbo-diploma en de vo-activiteiten zijn "
+                "niet afgerond. Bij een DLR blijft de leerling zonder vmbo-diploma ingeschreven bij "
+                "de vo-school tot alle vo-activiteiten zijn afgerond (R-INS-5). Oplossing: vul de "
+                "datum van het vmbo-diploma of van het afronden van de vo-activiteiten in, of "
+                "heropen de vo-inschrijving; is de leerling gestopt of overgestapt, leg dan de "
+                "uitstroom vast (overstapoptie)."
+            )
+            % {"vo": r["vo_naam"], "route": r["route_naam"], "eind": _datum(r["einddatum"])},
+            overeenkomst_id=r["overeenkomst_id"],
+            leerling_id=r["leerling_id"],
+            inschrijving_id=r["id"],
+            instelling_id=r["vo_id"],
+            partner_instelling_id=r["mbo_id"],
+        )
+        for r in rijen
+    ]
+
+
+def registraties_oneens(peildatum: datetime.date) -> list[Bevinding]:
+    """R-INS-6: the running vo- and mbo-inschrijving of one student in one route disagree on
+    opleidingskenmerk or fase (one signal per field, so fixing one closes that one)."""
+    vo = (
+        _geldig()
+        .filter(sector="vo", leerling=OuterRef("leerling"), leerroute=OuterRef("leerroute"))
+        .filter(_lopend_op(peildatum))
+        .order_by("-startdatum", "-id")
+    )
+    rijen = (
+        _geldig()
+        .filter(sector="mbo")
+        .filter(_lopend_op(peildatum))
+        .annotate(
+            vo_nr=Subquery(vo.values("id")[:1]),
+            vo_fase=Subquery(vo.values("fase")[:1]),
+            vo_kenmerk=Subquery(vo.values("opleidingskenmerk")[:1]),
+        )
+        .filter(vo_nr__isnull=False)
+        .filter(~Q(vo_fase=F("fase")) | ~Q(vo_kenmerk=F("opleidingskenmerk")))
+        .order_by("id")
+        .values(
+            "id",
+            "leerling_id",
+            "fase",
+            "opleidingskenmerk",
+            "vo_nr",
+            "vo_fase",
+            "vo_kenmerk",
+            **_route_velden(),
+        )
+    )
+    result = []
+    for r in rijen:
+        for veld, label, vo_waarde, mbo_waarde in (
+            ("fase", _("fase"), r["vo_fase"], r["fase"]),
+            ("opleidingskenmerk", _("opleidingskenmerk"), r["vo_kenmerk"], r["opleidingskenmerk"]),
+        ):
+            if vo_waarde == mbo_waarde:
+                continue
+            result.append(
+                Bevinding(
+                    regel="R-INS-6",
+                    sleutel=_sleutel("R-INS-6", veld, r["vo_nr"], r["id"]),
+                    toelichting=_(
+                        "De vo-inschrijving bij %(vo)s en de mbo-inschrijving bij %(mbo)s verschillen "
+                        "in %(label)s: vo '%(vo_w)s', mbo '%(mbo_w)s'. Beide scholen leveren aan ROD; "
+                        "de registraties moeten gelijk zijn (R-INS-6). Oplossing: spreek af welke "
+                        "waarde juist is en laat de andere school haar inschrijving corrigeren"
+                        "%(extra)s."
+                    )
+                    % {
+                        "vo": r["vo_naam"],
+                        "mbo": r["mbo_naam"],
+                        "label": label,
+                        "vo_w": vo_waarde,
+                        "mbo_w": mbo_waarde,
+                        "extra": _(" (een fase wijzigt met een fasewissel per 1 augustus)")
+                        if veld == "fase"
+                        else _(" (het opleidingskenmerk is dat van de route, %(soort)s)")
+                        % {"soort": r["route_soort"]},
+                    },
+                    overeenkomst_id=r["overeenkomst_id"],
+                    leerling_id=r["leerling_id"],
+                    inschrijving_id=r["vo_nr"],
+                    instelling_id=r["vo_id"],
+                    partner_instelling_id=r["mbo_id"],
+                )
+            )
+    return result
+
+
+def overeenkomst_niet_actief(peildatum: datetime.date) -> list[Bevinding]:
+    """R-LR-8: students enrolled in a route whose agreement is not active on ``peildatum``."""
+    o = "leerroute__overeenkomst__"
+    actief = Q(**{f"{o}status": "actief", f"{o}ingangsdatum__lte": peildatum}) & (
+        Q(**{f"{o}einddatum__isnull": True}) | Q(**{f"{o}einddatum__gte": peildatum})
+    )
+    rijen = (
+        _geldig()
+        .filter(_niet_beeindigd_voor(peildatum))
+        .exclude(actief)
+        .order_by("leerling_id", "leerroute_id", "sector", "id")
+        .values(
+            "id",
+            "leerling_id",
+            ovk_naam=F(f"{o}naam"),
+            ovk_status=F(f"{o}status"),
+            ovk_ingang=F(f"{o}ingangsdatum"),
+            ovk_einde=F(f"{o}einddatum"),
+            **_route_velden(),
+        )
+    )
+    per_student: dict[tuple, dict] = {}
+    for r in rijen:
+        per_student.setdefault((r["leerling_id"], r["route_id"]), r)
+    result = []
+    for (leerling_id, route_id), r in per_student.items():
+        if r["ovk_status"] != "actief":
+            waarom = _("de status is '%(status)s'") % {"status": r["ovk_status"]}
+        elif r["ovk_ingang"] > peildatum:
+            waarom = _("zij gaat pas in op %(d)s") % {"d": _datum(r["ovk_ingang"])}
+        else:
+            waarom = _("zij is geëindigd op %(d)s") % {"d": _datum(r["ovk_einde"])}
+        result.append(
+            Bevinding(
+                regel="R-LR-8",
+                sleutel=_sleutel("R-LR-8", leerling_id, route_id),
+                toelichting=_(
+                    "De leerling is ingeschreven in route '%(route)s', maar de overeenkomst "
+                    "'%(ovk)s' is op %(peildatum)s niet actief: %(waarom)s. Een route kan alleen "
+                    "leerlingen hebben zolang een actieve overeenkomst haar dekt (R-LR-8). Oplossing: "
+                    "de besturen van %(vo)s en %(mbo)s activeren of verlengen de overeenkomst, of de "
+                    "leerling stroomt uit volgens de overstapoptie."
+                )
+                % {
+                    "route": r["route_naam"],
+                    "ovk": r["ovk_naam"],
+                    "peildatum": _datum(peildatum),
+                    "waarom": waarom,
+                    "vo": r["vo_naam"],
+                    "mbo": r["mbo_naam"],
+                },
+                overeenkomst_id=r["overeenkomst_id"],
+                leerling_id=leerling_id,
+                inschrijving_id=r["id"],
+                instelling_id=r["vo_id"],
+                partner_instelling_id=r["mbo_id"],
+            )
+        )
+    return result
+
+
+def start_voor_leerjaar_3(peildatum: datetime.date) -> list[Bevinding]:
+    """R-INS-1: a route enrolment that starts in a school year before the student's vmbo
+    leerjaar 3 (route year 1), according to the student's vo-inschrijving in that route."""
+    rijen = (
+        _geldig()
+        .annotate(rsj=_routestartjaar_van_vo(), sj=fase.schooljaar_expr("startdatum"))
+        .filter(rsj__isnull=False, sj__lt=F("rsj"))
+        .order_by("id")
+        .values("id", "leerling_id", "sector", "startdatum", "rsj", **_route_velden())
+    )
+    result = []
+    for r in rijen:
+        instelling, partner = _partij(r, r["sector"])
+        result.append(
+            Bevinding(
+                regel="R-INS-1",
+                sleutel=_sleutel("R-INS-1", "start", r["id"]),
+                toelichting=_(
+                    "De %(kant)s-inschrijving in route '%(route)s' start op %(start)s, maar volgens "
+                    "de vo-inschrijving zit de leerling pas vanaf %(routestart)s in vmbo-leerjaar 3 "
+                    "(routejaar 1). Een leerroute begint na 2 jaar vmbo (R-INS-1). Oplossing: "
+                    "corrigeer de startdatum van deze inschrijving of het vmbo-leerjaar van de "
+                    "vo-inschrijving."
+                )
+                % {
+                    "kant": r["sector"],
+                    "route": r["route_naam"],
+                    "start": _datum(r["startdatum"]),
+                    "routestart": _datum(fase.schooljaar_start(r["rsj"])),
+                },
+                overeenkomst_id=r["overeenkomst_id"],
+                leerling_id=r["leerling_id"],
+                inschrijving_id=r["id"],
+                instelling_id=instelling,
+                partner_instelling_id=partner,
+            )
+        )
+    return result

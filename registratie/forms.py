@@ -1,0 +1,63 @@
+"""Forms of the coordinator's review, the student page and uitstroom (R-INS-10)."""
+
+from django import forms
+from django.utils.translation import gettext_lazy as _
+
+from leerroute.models import Leerroute
+from registratie.models import Uitstroom
+from samenwerking import scope
+from samenwerking.models import Instelling
+
+
+class DatumForm(forms.Form):
+    datum = forms.DateField(
+        label=_("Situatie op datum"),
+        required=False,
+        input_formats=["%Y-%m-%d", "%d-%m-%Y"],
+        widget=forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d"),
+    )
+
+
+class AfwijzenForm(forms.Form):
+    reden = forms.CharField(
+        label=_("Reden van afwijzen"),
+        widget=forms.Textarea(attrs={"rows": 3}),
+        max_length=2000,
+    )
+
+
+class OverdragenForm(forms.Form):
+    aan = forms.ModelChoiceField(label=_("Overdragen aan"), queryset=Instelling.objects.none())
+    toelichting = forms.CharField(
+        label=_("Toelichting voor de school"),
+        required=False,
+        widget=forms.Textarea(attrs={"rows": 2}),
+        max_length=2000,
+    )
+
+    def __init__(self, *args, signaal, **kwargs):
+        super().__init__(*args, **kwargs)
+        o = signaal.overeenkomst
+        ids = [o.vo_instelling_id, o.mbo_instelling_id] if o is not None else []
+        self.fields["aan"].queryset = Instelling.objects.filter(pk__in=ids).order_by("naam")
+
+
+class UitstroomForm(forms.ModelForm):
+    """R-INS-10: a student stops or switches; the service ends the route enrolments."""
+
+    class Meta:
+        model = Uitstroom
+        fields = ["leerroute", "datum", "reden", "bestemming", "toelichting"]
+        widgets = {
+            "datum": forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d"),
+            "toelichting": forms.Textarea(attrs={"rows": 2}),
+        }
+
+    def __init__(self, *args, leerling, user, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.instance.leerling = leerling
+        self.fields["leerroute"].queryset = (
+            Leerroute.objects.for_user(user, scope.CHANGE)
+            .filter(pk__in=leerling.inschrijvingen.filter(einddatum__isnull=True).values("leerroute"))
+            .order_by("naam")
+        )

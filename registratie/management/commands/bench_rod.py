@@ -1,0 +1,156 @@
+"""``python manage.py bench_rod [--students N] [--seed S] [--date YYYY-MM-DD] [--media DIR]``
+
+Measures the ROD export: rows per second, peak memory (RSS) and file size, for a full first
+delivery and for the incremental run after it. With ``--students N`` it first replaces the data
+with the demo generator (``seed_demo --reset``: about two inschrijvingen per student, so
+``--students 500000`` gives about 1,000,000); without it, it uses the data in the database.
+
+The ROD state (deliveries, delivery state, ROD signals) is cleared first, so the measured run is
+a first delivery of everything. The export runs in a child process with DJANGO_DEBUG=0, as in
+production, so its peak RSS (``resource.getrusage``) is the export's alone and not the data
+generator's. Compare the peak at 100k and at 1M inschrijvingen: it stays flat because rows are
+streamed (server-side cursor), the XML is written and validated incrementally and the state is
+written in batches. A benchmark, never a timed test.
+"""
+
+from __future__ import annotations
+
+import argparse
+import datetime
+import json
+import os
+import resource
+import shutil
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+from django.conf import settings
+from django.core.management.base import BaseCommand, CommandError
+from django.db import connection
+
+from registratie.models import Inschrijving, RodLevering, RodStand, RodTerugkoppeling, Signaal
+
+
+def _datum(value: str) -> datetime.date:
+    try:
+        return datetime.date.fromisoformat(value)
+    except ValueError as exc:
+        raise CommandError(f"Ongeldige datum '{value}': gebruik JJJJ-MM-DD.") from exc
+
+
+def _n(getal: float) -> str:
+    return f"{getal:,.0f}".replace(",", ".")
+
+
+def _rss_mb() -> float:
+    return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024  # Linux: kilobytes
+
+
+def _rod_wissen() -> None:
+    """Remove every ROD delivery and its state (one DELETE per table), so the next export is a
+    first delivery of everything."""
+    Signaal.objects.filter(bron="rod").delete()
+    with connection.cursor() as cursor:
+        for model in (RodStand, RodTerugkoppeling, RodLevering):
+            cursor.execute(f"DELETE FROM {connection.ops.quote_name(model._meta.db_table)}")
+
+
+class Command(BaseCommand):
+    help = "Meet de ROD-export: rijen per seconde, piekgeheugen (RSS) en bestandsgrootte."
+
+    def add_arguments(self, parser):
+        parser.add_argument(
+            "--students",
+            type=int,
+            help="eerst demodata met zoveel leerlingen maken (vervangt de gegevens in de database)",
+        )
+        parser.add_argument("--seed", type=int, default=1)
+        parser.add_argument(
+            "--date", dest="datum", type=_datum, help="peildatum (standaard die van de demodata)"
+        )
+        parser.add_argument(
+            "--media",
+            type=Path,
+            default=Path(settings.BASE_DIR) / "bench-out" / "rod",
+            help="waar de leveringsbestanden heen gaan (standaard bench-out/rod)",
+        )
+        parser.add_argument("--meten", action="store_true", help=argparse.SUPPRESS)  # the child process
+
+    def handle(self, *args, students=None, seed=1, datum=None, media=None, meten=False, **options):
+        from registratie import demo
+
+        datum = datum or demo.PEILDATUM
+        if meten:
+            return self._meten(datum)
+
+        if students:
+            _rod_wissen()
+            self.stdout.write(f"Demodata maken: {students} leerlingen (seed {seed})…")
+            begin = time.monotonic()
+            self._kind(
+                ["seed_demo", "--reset", "--students", str(students), "--seed", str(seed)], os.environ.copy()
+            )
+            self.stdout.write(f"  klaar in {time.monotonic() - begin:.0f} s")
+        aantal = Inschrijving.objects.count()
+        if not aantal:
+            raise CommandError("Geen inschrijvingen: geef --students N.")
+        _rod_wissen()
+        shutil.rmtree(media / "rod", ignore_errors=True)  # only the deliveries of an earlier run
+        media.mkdir(parents=True, exist_ok=True)
+
+        self.stdout.write(f"ROD-export van {_n(aantal)} inschrijvingen op {connection.vendor}…")
+        env = {**os.environ, "DJANGO_DEBUG": "0", "MEDIA_ROOT": str(media)}
+        uit = self._kind(["bench_rod", "--meten", "--date", datum.isoformat()], env)
+        m = json.loads(uit.strip().splitlines()[-1])
+        for titel, r in (
+            ("eerste levering (alles)", m["volledig"]),
+            ("volgende run (geen mutaties)", m["mutaties"]),
+        ):
+            self.stdout.write(
+                f"{titel}: {_n(r['rijen'])} rijen in {r['seconden']:.1f} s = {_n(r['rijen_per_s'])} rijen/s; "
+                f"{_n(r['records'])} records en {_n(r['vastgehouden'])} vastgehouden in {r['bestanden']} "
+                f"bestanden, {r['mb']:.1f} MB; piek-RSS tot nu {r['piek_rss_mb']:.0f} MB"
+            )
+        self.stdout.write(
+            f"RSS van het kindproces vóór de export (Python + Django): {m['basis_rss_mb']:.0f} MB; "
+            f"piek over de hele meting: {m['piek_rss_mb']:.0f} MB "
+            f"(+{m['piek_rss_mb'] - m['basis_rss_mb']:.0f} MB voor de export)"
+        )
+
+    def _kind(self, argumenten: list[str], env: dict) -> str:
+        manage = Path(settings.BASE_DIR) / "manage.py"
+        r = subprocess.run(
+            [sys.executable, str(manage), *argumenten], env=env, capture_output=True, text=True, check=False
+        )
+        if r.returncode != 0:
+            raise CommandError(f"{' '.join(argumenten[:1])} mislukte:\n{r.stderr[-3000:]}")
+        return r.stdout
+
+    def _meten(self, datum: datetime.date) -> None:
+        from registratie.rod import services
+
+        rijen = Inschrijving.objects.count()
+        basis = _rss_mb()
+        uitkomst = {"basis_rss_mb": basis}
+        for naam, dag in (("volledig", datum), ("mutaties", datum + datetime.timedelta(days=1))):
+            begin = time.perf_counter()
+            resultaten = services.rod_exporteren(peildatum=dag)
+            seconden = time.perf_counter() - begin
+            fouten = [r.fout for r in resultaten if r.fout]
+            if fouten:
+                raise CommandError(f"export mislukt: {fouten}")
+            leveringen = [r.levering for r in resultaten if r.levering]
+            uitkomst[naam] = {
+                "rijen": rijen,
+                "seconden": seconden,
+                "rijen_per_s": rijen / seconden if seconden else 0.0,
+                "records": sum(r.aantal_records for r in resultaten),
+                "vastgehouden": sum(r.aantal_vastgehouden for r in resultaten),
+                "bestanden": len(leveringen),
+                "mb": sum(lev.bestand.size for lev in leveringen) / 1024 / 1024,
+                "piek_rss_mb": _rss_mb(),
+            }
+        uitkomst["piek_rss_mb"] = _rss_mb()
+        self.stdout.write(json.dumps(uitkomst))

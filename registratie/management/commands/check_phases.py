@@ -1,0 +1,53 @@
+"""``python manage.py check_phases [--date YYYY-MM-DD]``: the nightly fase check, run now.
+
+Runs the same code as the Celery task (registratie.checks.draai, under the same lock) and prints
+every finding: new signals, signals that were already open, findings dismissed earlier, and the
+signals it closed because their cause is gone.
+"""
+
+import datetime
+
+from django.core.management.base import BaseCommand, CommandError
+
+from registratie import checks, locks
+
+
+def _datum(value: str) -> datetime.date:
+    try:
+        return datetime.date.fromisoformat(value)
+    except ValueError as exc:
+        raise CommandError(f"Ongeldige datum '{value}': gebruik JJJJ-MM-DD.") from exc
+
+
+class Command(BaseCommand):
+    help = "Controleert fasen en regels en maakt signalen voor de coördinator (zoals de nachtelijke taak)."
+
+    def add_arguments(self, parser):
+        parser.add_argument(
+            "--date", dest="datum", type=_datum, help="Peildatum JJJJ-MM-DD (standaard vandaag)."
+        )
+
+    def handle(self, *args, datum=None, **options):
+        try:
+            resultaat = checks.draai(datum)
+        except locks.AlBezig as exc:
+            raise CommandError("De fasecontrole loopt al; probeer het later opnieuw.") from exc
+
+        self.stdout.write(f"Fasecontrole op {resultaat.peildatum.isoformat()}")
+        for b in sorted(resultaat.bevindingen, key=lambda b: (b.regel, b.sleutel)):
+            status = resultaat.status_van(b)
+            leerling = f"leerling {b.leerling_id}" if b.leerling_id else "-"
+            soort = f" overgang per {b.voorgestelde_datum.isoformat()}" if b.voorgestelde_datum else ""
+            regel = f"[{status}] {b.regel}{soort} {leerling}: {b.toelichting}"
+            self.stdout.write(self.style.WARNING(regel) if status == "nieuw" else regel)
+        for s in resultaat.gesloten:
+            self.stdout.write(
+                self.style.SUCCESS(f"[opgelost] {s.regel} signaal {s.pk}: {s.toelichting[:120]}")
+            )
+        samenvatting = resultaat.samenvatting()
+        per_regel = ", ".join(f"{r}: {n}" for r, n in samenvatting["per_regel"].items()) or "geen"
+        self.stdout.write(
+            f"{samenvatting['bevindingen']} bevinding(en) ({per_regel}), waarvan "
+            f"{samenvatting['overgangen']} voorgestelde overgang(en) naar de mbo-fase; "
+            f"{samenvatting['nieuw']} nieuw signaal/signalen, {samenvatting['gesloten']} gesloten."
+        )

@@ -1,0 +1,265 @@
+"""ROD deliveries (RodLevering), the per-enrolment delivery state that makes them incremental
+(RodStand), and imported responses (RodTerugkoppeling).
+
+Imported at the end of registratie/models.py, so they belong to the registratie app.
+"""
+
+from django.conf import settings
+from django.db import models
+from django.db.models import Q
+from django.utils.translation import gettext_lazy as _
+
+from samenwerking import scope
+from samenwerking.models import Instelling, Kanaal
+
+__all__ = [
+    "RodLevering",
+    "RodLeveringSoort",
+    "RodLeveringStatus",
+    "RodMutatie",
+    "RodStand",
+    "RodTerugkoppeling",
+    "RodTerugkoppelingStatus",
+]
+
+
+class RodLeveringSoort(models.TextChoices):
+    VOLLEDIG = "volledig", _("volledig (eerste levering)")
+    MUTATIES = "mutaties", _("mutaties")
+
+
+class RodLeveringStatus(models.TextChoices):
+    AANGEMAAKT = "aangemaakt", _("klaar voor verzending")
+    GEACCEPTEERD = "geaccepteerd", _("geaccepteerd door ROD")
+    DEELS_AFGEKEURD = "deels_afgekeurd", _("deels afgekeurd door ROD")
+
+
+class RodMutatie(models.TextChoices):
+    NIEUW = "nieuw", _("nieuw")
+    GEWIJZIGD = "gewijzigd", _("gewijzigd")
+    BEEINDIGD = "beeindigd", _("beëindigd")
+    INGETROKKEN = "ingetrokken", _("ingetrokken")
+
+
+class RodTerugkoppelingStatus(models.TextChoices):
+    GEEN = "", _("nog niet geleverd")
+    VERWACHT = "verwacht", _("wacht op terugkoppeling")
+    GEACCEPTEERD = "geaccepteerd", _("geaccepteerd")
+    AFGEKEURD = "afgekeurd", _("afgekeurd")
+
+
+def _levering_pad(instance, filename: str) -> str:
+    return f"rod/{instance.instelling.brin}/{filename}"
+
+
+def _terugkoppeling_pad(instance, filename: str) -> str:
+    levering = instance.levering
+    return f"rod/{levering.instelling.brin}/terugkoppeling/{levering.volgnummer:06d}-{filename}"
+
+
+class RodLevering(models.Model):
+    """One delivery file of one instelling to ROD. Only written (with its file and the state of
+    every record in it) when the file has been validated and stored: a run that fails leaves
+    no row, so its mutations go out with the next run."""
+
+    instelling = models.ForeignKey(
+        Instelling, on_delete=models.PROTECT, related_name="rod_leveringen", verbose_name=_("instelling")
+    )
+    volgnummer = models.PositiveIntegerField(_("volgnummer"))
+    peildatum = models.DateField(_("peildatum"))
+    soort = models.CharField(_("soort"), max_length=10, choices=RodLeveringSoort.choices)
+    status = models.CharField(
+        _("status"), max_length=16, choices=RodLeveringStatus.choices, default=RodLeveringStatus.AANGEMAAKT
+    )
+    sha256 = models.CharField(_("sha256"), max_length=64)
+    aantal_records = models.PositiveIntegerField(_("records"), default=0)
+    aantal_vastgehouden = models.PositiveIntegerField(
+        _("vastgehouden"), default=0, help_text=_("Records die niet mee konden; elk heeft een signaal.")
+    )
+    aantal_geaccepteerd = models.PositiveIntegerField(_("geaccepteerd"), default=0)
+    aantal_afgekeurd = models.PositiveIntegerField(_("afgekeurd"), default=0)
+    bestand = models.FileField(_("bestand"), upload_to=_levering_pad, max_length=255)
+    aangemaakt_op = models.DateTimeField(_("aangemaakt op"), auto_now_add=True)
+    aangemaakt_door = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="+",
+        verbose_name=_("aangemaakt door"),
+    )
+    kanaal = models.CharField(_("kanaal"), max_length=10, choices=Kanaal.choices, default=Kanaal.JOB)
+
+    objects = scope.ScopedQuerySet.as_manager()
+
+    @staticmethod
+    def scope_q(s: scope.Scope, action: str) -> Q:
+        """The file holds BSNs: only the instelling's own beheerders (not its lezers, not the
+        partner school, not coordinators)."""
+        return Q(instelling__in=s.beheer)
+
+    class Meta:
+        verbose_name = _("ROD-levering")
+        verbose_name_plural = _("ROD-leveringen")
+        ordering = ["instelling", "-volgnummer"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["instelling", "volgnummer"],
+                name="rodlevering_volgnummer_uniek",
+                violation_error_message=_("Deze instelling heeft al een ROD-levering met dit volgnummer."),
+            ),
+            models.UniqueConstraint(
+                fields=["instelling", "peildatum"],
+                name="rodlevering_een_per_peildatum",
+                violation_error_message=_("Deze instelling heeft al een ROD-levering voor deze peildatum."),
+            ),
+            models.CheckConstraint(
+                condition=Q(volgnummer__gte=1),
+                name="rodlevering_volgnummer_vanaf_1",
+                violation_error_message=_("Het volgnummer van een levering begint bij 1."),
+            ),
+        ]
+
+    def __str__(self):
+        return f"ROD-levering {self.instelling.brin} #{self.volgnummer} ({self.peildatum:%d-%m-%Y})"
+
+    def audit_instellingen(self):
+        return self.instelling_id, None
+
+    @property
+    def bestandsnaam(self) -> str:
+        return self.bestand.name.rsplit("/", 1)[-1] if self.bestand else ""
+
+
+class RodStand(models.Model):
+    """What ROD has (or will have) of one record of one instelling, keyed like the file:
+    (instelling, inschrijvingsvolgnummer). The next delivery is the difference between the
+    inschrijvingen and these rows: new keys, changed hashes, ended enrolments, withdrawn keys.
+
+    Also a record that is held back (``vastgehouden``, with the open ``signaal`` that says why)
+    or rejected by ROD (``terugkoppeling`` afgekeurd) has a row, so "every inschrijving is
+    delivered or held with a signal" can be checked from this table.
+    """
+
+    instelling = models.ForeignKey(
+        Instelling, on_delete=models.PROTECT, related_name="rod_standen", verbose_name=_("instelling")
+    )
+    sleutel = models.CharField(_("inschrijvingsvolgnummer"), max_length=20)
+    inschrijving = models.ForeignKey(
+        "registratie.Inschrijving",
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="rod_standen",
+        verbose_name=_("inschrijving"),
+    )
+    sector = models.CharField(_("kant"), max_length=3)
+    hash = models.CharField(
+        _("hash van het geleverde record"),
+        max_length=64,
+        blank=True,
+        help_text=_("sha256 over de gegevens zoals laatst geleverd; leeg als nog niets is geleverd."),
+    )
+    mutatie = models.CharField(_("laatste mutatie"), max_length=12, choices=RodMutatie.choices, blank=True)
+    levering = models.ForeignKey(
+        RodLevering,
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="standen",
+        verbose_name=_("laatste levering"),
+    )
+    bij_rod = models.BooleanField(
+        _("bekend bij ROD"),
+        default=False,
+        help_text=_("ROD heeft deze sleutel (geleverd en niet afgekeurd als nieuw, niet ingetrokken)."),
+    )
+    einddatum_geleverd = models.BooleanField(_("einddatum geleverd"), default=False)
+    terugkoppeling = models.CharField(
+        _("terugkoppeling"), max_length=12, choices=RodTerugkoppelingStatus.choices, blank=True
+    )
+    afkeurcode = models.CharField(_("afkeurcode"), max_length=20, blank=True)
+    afkeurmelding = models.TextField(_("afkeurmelding"), blank=True)
+    vastgehouden = models.BooleanField(
+        _("vastgehouden"), default=False, help_text=_("Kan niet worden geleverd; zie het signaal.")
+    )
+    signaal = models.ForeignKey(
+        "registratie.Signaal",
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="+",
+        verbose_name=_("signaal"),
+    )
+    gewijzigd_op = models.DateTimeField(_("gewijzigd op"), auto_now=True)
+
+    objects = scope.ScopedQuerySet.as_manager()
+
+    @staticmethod
+    def scope_q(s: scope.Scope, action: str) -> Q:
+        return Q(instelling__in=s.beheer)
+
+    class Meta:
+        verbose_name = _("ROD-stand van een inschrijving")
+        verbose_name_plural = _("ROD-standen van inschrijvingen")
+        ordering = ["instelling", "sleutel"]
+        constraints = [
+            models.UniqueConstraint(fields=["instelling", "sleutel"], name="rodstand_een_per_sleutel"),
+        ]
+
+    def __str__(self):
+        return f"{self.sleutel}: {self.get_mutatie_display() or '-'} ({self.get_terugkoppeling_display()})"
+
+    def audit_instellingen(self):
+        return self.instelling_id, None
+
+
+class RodTerugkoppeling(models.Model):
+    """One imported response to a delivery: the stored file and what it said."""
+
+    levering = models.ForeignKey(
+        RodLevering, on_delete=models.PROTECT, related_name="terugkoppelingen", verbose_name=_("levering")
+    )
+    bestand = models.FileField(_("bestand"), upload_to=_terugkoppeling_pad, max_length=255)
+    sha256 = models.CharField(_("sha256"), max_length=64)
+    aantal_geaccepteerd = models.PositiveIntegerField(_("geaccepteerd"), default=0)
+    aantal_afgekeurd = models.PositiveIntegerField(_("afgekeurd"), default=0)
+    aantal_overgeslagen = models.PositiveIntegerField(
+        _("overgeslagen"),
+        default=0,
+        help_text=_("Records die niet (meer) bij deze levering horen: onbekend of later opnieuw geleverd."),
+    )
+    ingelezen_op = models.DateTimeField(_("ingelezen op"), auto_now_add=True)
+    ingelezen_door = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="+",
+        verbose_name=_("ingelezen door"),
+    )
+    kanaal = models.CharField(_("kanaal"), max_length=10, choices=Kanaal.choices, default=Kanaal.IMPORT)
+
+    objects = scope.ScopedQuerySet.as_manager()
+
+    @staticmethod
+    def scope_q(s: scope.Scope, action: str) -> Q:
+        return Q(levering__instelling__in=s.beheer)
+
+    class Meta:
+        verbose_name = _("ROD-terugkoppeling")
+        verbose_name_plural = _("ROD-terugkoppelingen")
+        ordering = ["-ingelezen_op", "-id"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["levering", "sha256"],
+                name="rodterugkoppeling_eenmaal_per_bestand",
+                violation_error_message=_("Deze terugkoppeling is al ingelezen."),
+            ),
+        ]
+
+    def __str__(self):
+        return f"Terugkoppeling op {self.levering}"
+
+    def audit_instellingen(self):
+        return self.levering.instelling_id, None

@@ -1,0 +1,40 @@
+"""Thin Celery tasks: arguments in, a function of registratie.checks called.
+
+Beat runs ``check_phases_task`` nightly (settings.CELERY_BEAT_SCHEDULE, time from
+LEERROUTE_CHECK_PHASES_TIME). The task is idempotent (a re-run adds no signal twice), acknowledged
+late (CELERY_TASK_ACKS_LATE), retried with exponential backoff when the database is unavailable,
+and a lock in the cache (Redis) keeps two runs from overlapping.
+"""
+
+from __future__ import annotations
+
+import datetime
+import logging
+
+from celery import shared_task
+from django.db import InterfaceError, OperationalError
+
+from registratie import checks, locks
+
+logger = logging.getLogger(__name__)
+
+
+@shared_task(
+    name="registratie.tasks.check_phases_task",
+    autoretry_for=(OperationalError, InterfaceError),
+    retry_backoff=True,
+    retry_backoff_max=600,
+    retry_jitter=True,
+    max_retries=5,
+)
+def check_phases_task(datum: str | None = None) -> dict:
+    """Run the fase check for ``datum`` (ISO date; default today) and return its summary."""
+    peildatum = datetime.date.fromisoformat(datum) if datum else None
+    try:
+        resultaat = checks.draai(peildatum)
+    except locks.AlBezig:
+        logger.warning("check_phases: een andere run loopt nog; deze run slaat over")
+        return {"overgeslagen": True}
+    samenvatting = resultaat.samenvatting()
+    logger.info("check_phases: %s", samenvatting)
+    return samenvatting

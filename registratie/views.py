@@ -1,0 +1,245 @@
+"""Screens: the coordinator's review of signals, the student's situation, uitstroom, monitoring.
+
+Every object goes through its scope (``for_user``): outside it a page answers 404. Writes go
+through registratie.services; a broken rule comes back as a message naming it.
+"""
+
+from __future__ import annotations
+
+from django.contrib import messages
+from django.contrib.auth.decorators import login_required
+from django.core.exceptions import PermissionDenied, ValidationError
+from django.core.paginator import Paginator
+from django.shortcuts import get_object_or_404, redirect, render
+from django.utils import timezone
+from django.utils.translation import gettext as _
+from django.views.decorators.http import require_POST
+
+from registratie import fase, selectors, services
+from registratie.forms import AfwijzenForm, DatumForm, OverdragenForm, UitstroomForm
+from registratie.models import Inschrijving, Leerling, SignaalStatus, Uitstroom
+from samenwerking import audit, scope
+from samenwerking.models import Kanaal
+
+PER_PAGINA = 50
+
+
+def _fouten(exc: ValidationError) -> str:
+    return " ".join(exc.messages)
+
+
+# --- signals ---------------------------------------------------------------------------------------
+
+
+@login_required
+def signaal_lijst(request):
+    regel = request.GET.get("regel", "")
+    status = request.GET.get("status", "open")
+    if status not in {"open", "", *SignaalStatus.values}:
+        status = "open"
+    qs = selectors.signalen_voor(request.user, regel=regel, status=status)
+    pagina = Paginator(qs, PER_PAGINA).get_page(request.GET.get("pagina"))
+    return render(
+        request,
+        "registratie/signaal_lijst.html",
+        {
+            "pagina": pagina,
+            "regel": regel,
+            "status": status,
+            "regels": selectors.signaal_regels(request.user),
+            "statussen": SignaalStatus.choices,
+        },
+    )
+
+
+def _signaal(request, pk):
+    return get_object_or_404(selectors.signalen_voor(request.user, status=""), pk=pk)
+
+
+@login_required
+def signaal_detail(request, pk):
+    signaal = _signaal(request, pk)
+    inschrijvingen = (
+        Inschrijving.objects.for_user(request.user)
+        .filter(leerling_id=signaal.leerling_id)
+        .select_related("leerroute", "instelling")
+        .order_by("leerroute__naam", "sector", "startdatum")
+        if signaal.leerling_id
+        else Inschrijving.objects.none()
+    )
+    open_ = signaal.status in selectors.SIGNAAL_OPEN
+    return render(
+        request,
+        "registratie/signaal_detail.html",
+        {
+            "signaal": signaal,
+            "inschrijvingen": inschrijvingen,
+            "mag_afhandelen": open_ and selectors.mag_signaal_afhandelen(request.user, signaal),
+            "is_voorstel": signaal.voorgestelde_datum is not None,
+            "afwijzen_form": AfwijzenForm(),
+            "overdragen_form": OverdragenForm(signaal=signaal),
+        },
+    )
+
+
+def _signaal_voor_actie(request, pk):
+    """Visible (else 404) and the user's to handle (else 403)."""
+    signaal = _signaal(request, pk)
+    if not selectors.mag_signaal_afhandelen(request.user, signaal):
+        raise PermissionDenied(_("Alleen de coördinator van de overeenkomst handelt dit signaal af."))
+    return signaal
+
+
+@login_required
+@require_POST
+def signaal_toepassen(request, pk):
+    signaal = _signaal_voor_actie(request, pk)
+    try:
+        wissels = services.signaal_toepassen(signaal=signaal, door=request.user, kanaal=Kanaal.UI)
+    except ValidationError as exc:
+        messages.error(request, _fouten(exc))
+    else:
+        messages.success(
+            request,
+            _("%(n)s inschrijving(en) per %(datum)s naar de mbo-fase.")
+            % {"n": len(wissels), "datum": signaal.voorgestelde_datum.strftime("%d-%m-%Y")},
+        )
+    return redirect("registratie:signaal", pk=signaal.pk)
+
+
+@login_required
+@require_POST
+def signaal_afwijzen(request, pk):
+    signaal = _signaal_voor_actie(request, pk)
+    form = AfwijzenForm(request.POST)
+    if not form.is_valid():
+        messages.error(request, _("Geef de reden waarom het signaal wordt afgewezen."))
+        return redirect("registratie:signaal", pk=signaal.pk)
+    try:
+        services.signaal_afwijzen(
+            signaal=signaal, reden=form.cleaned_data["reden"], door=request.user, kanaal=Kanaal.UI
+        )
+    except ValidationError as exc:
+        messages.error(request, _fouten(exc))
+    else:
+        messages.success(request, _("Het signaal is afgewezen."))
+    return redirect("registratie:signaal", pk=signaal.pk)
+
+
+@login_required
+@require_POST
+def signaal_overdragen(request, pk):
+    signaal = _signaal_voor_actie(request, pk)
+    form = OverdragenForm(request.POST, signaal=signaal)
+    if not form.is_valid():
+        messages.error(request, _("Kies de vo-school of de mbo-instelling van de overeenkomst."))
+        return redirect("registratie:signaal", pk=signaal.pk)
+    try:
+        services.signaal_overdragen(
+            signaal=signaal,
+            aan=form.cleaned_data["aan"],
+            toelichting=form.cleaned_data["toelichting"],
+            door=request.user,
+            kanaal=Kanaal.UI,
+        )
+    except ValidationError as exc:
+        messages.error(request, _fouten(exc))
+    else:
+        messages.success(
+            request, _("Het signaal is overgedragen aan %(aan)s.") % {"aan": form.cleaned_data["aan"]}
+        )
+    return redirect("registratie:signaal", pk=signaal.pk)
+
+
+# --- students --------------------------------------------------------------------------------------
+
+
+@login_required
+def leerling_lijst(request):
+    zoek = request.GET.get("zoek", "").strip()
+    qs = Leerling.objects.for_user(request.user).select_related("instelling").order_by("achternaam", "id")
+    if zoek:
+        qs = qs.filter(achternaam__icontains=zoek)
+    pagina = Paginator(qs, PER_PAGINA).get_page(request.GET.get("pagina"))
+    return render(request, "registratie/leerling_lijst.html", {"pagina": pagina, "zoek": zoek})
+
+
+def _leerling(request, pk):
+    return get_object_or_404(Leerling.objects.for_user(request.user), pk=pk)
+
+
+def _leerling_context(request, leerling, uitstroom_form=None) -> dict:
+    vandaag = timezone.localdate()
+    datum_form = DatumForm(request.GET or None)
+    gekozen = datum_form.cleaned_data.get("datum") if datum_form.is_valid() else None
+    if uitstroom_form is None:
+        uitstroom_form = UitstroomForm(leerling=leerling, user=request.user, initial={"datum": vandaag})
+    return {
+        "leerling": leerling,
+        "bsn": audit.mask(leerling.bsn) if leerling.bsn else None,
+        "vandaag": fase.situatie(leerling, vandaag),
+        "gekozen": fase.situatie(leerling, gekozen) if gekozen and gekozen != vandaag else None,
+        "datum_form": datum_form,
+        "status_labels": fase.STATUS_LABELS,
+        "inschrijvingen": Inschrijving.objects.for_user(request.user)
+        .filter(leerling=leerling)
+        .select_related("leerroute", "instelling", "kwalificatie")
+        .prefetch_related("fasewissels")
+        .order_by("leerroute__naam", "sector", "startdatum"),
+        "signalen": selectors.signalen_voor(request.user).filter(leerling=leerling),
+        "uitstroom": Uitstroom.objects.for_user(request.user)
+        .filter(leerling=leerling)
+        .select_related("leerroute"),
+        "uitstroom_form": uitstroom_form if uitstroom_form.fields["leerroute"].queryset.exists() else None,
+    }
+
+
+@login_required
+def leerling_detail(request, pk):
+    leerling = _leerling(request, pk)
+    return render(request, "registratie/leerling_detail.html", _leerling_context(request, leerling))
+
+
+@login_required
+@require_POST
+def uitstroom_vastleggen(request, pk):
+    """R-INS-10: record that the student stops or switches; ends the route enrolments."""
+    leerling = _leerling(request, pk)
+    form = UitstroomForm(request.POST, leerling=leerling, user=request.user)
+    if not form.fields["leerroute"].queryset.exists():
+        raise PermissionDenied(_("U kunt voor deze leerling geen uitstroom vastleggen."))
+    if form.is_valid():
+        try:
+            services.uitstroom_vastleggen(uitstroom=form.instance, door=request.user, kanaal=Kanaal.UI)
+        except ValidationError as exc:
+            form.add_error(None, exc)
+        else:
+            messages.success(
+                request, _("De uitstroom is vastgelegd; de inschrijvingen in de route zijn beëindigd.")
+            )
+            return redirect("registratie:leerling", pk=leerling.pk)
+    return render(
+        request, "registratie/leerling_detail.html", _leerling_context(request, leerling, form), status=400
+    )
+
+
+# --- monitoring ------------------------------------------------------------------------------------
+
+
+@login_required
+def monitoring(request):
+    if not scope.scope_for(request.user).heeft_rol:
+        raise PermissionDenied
+    datum_form = DatumForm(request.GET or None)
+    peildatum = (
+        datum_form.cleaned_data.get("datum") if datum_form.is_valid() else None
+    ) or timezone.localdate()
+    return render(
+        request,
+        "registratie/monitoring.html",
+        {
+            "rijen": selectors.monitoring(request.user, peildatum=peildatum),
+            "peildatum": peildatum,
+            "datum_form": datum_form,
+        },
+    )

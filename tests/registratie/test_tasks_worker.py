@@ -1,0 +1,65 @@
+"""The nightly fase check on a real Celery worker, with Redis as broker and result backend.
+
+Needs REDIS_URL (settings then point Celery at Redis and turn eager execution off); in CI a
+missing Redis fails the test (tests/conftest.py), locally it skips.
+"""
+
+import datetime
+
+import celery.contrib.testing.tasks  # noqa: F401 - registers celery.ping for the worker's ping check
+import pytest
+from celery.contrib.testing.worker import start_worker
+from celery.signals import task_postrun
+from django.core.cache import cache
+from django.db import connections
+
+from config.celery import app
+from registratie import checks
+from registratie.models import Inschrijving, Signaal
+from registratie.tasks import check_phases_task
+from tests.factories import route_leerling
+
+
+def _sluit_verbindingen(**kwargs):
+    # The worker thread has its own database connections: close them so that the test database
+    # can be flushed and dropped afterwards.
+    connections.close_all()
+
+
+@pytest.fixture
+def worker(redis_url):
+    assert app.conf.broker_url == redis_url, "REDIS_URL is set: Celery must use it as broker"
+    assert app.conf.result_backend == redis_url
+    assert not app.conf.task_always_eager, "with Redis the task must go through the broker"
+    app.control.purge()  # nothing left over from an earlier run
+    cache.delete(f"leerroute:lock:{checks.LOCK_NAAM}")
+    task_postrun.connect(_sluit_verbindingen, weak=False)
+    try:
+        with start_worker(app, pool="solo", perform_ping_check=True, shutdown_timeout=30) as w:
+            yield w
+    finally:
+        task_postrun.disconnect(_sluit_verbindingen)
+
+
+@pytest.mark.redis
+# serialized_rollback: the flush after this test must not take away rows that migrations load
+# (the kwalificaties) from the transactional tests that run after it.
+@pytest.mark.django_db(transaction=True, serialized_rollback=True)
+def test_the_real_task_runs_on_a_real_worker_against_redis(worker):
+    due, _ = route_leerling()
+    _vo, mbo = route_leerling()
+    Inschrijving.objects.filter(pk=mbo.pk).update(fase="mbo")  # R-INS-6
+
+    result = check_phases_task.delay("2027-06-15")
+    summary = result.get(timeout=60)
+    assert summary["nieuw"] == 3  # two proposed transitions and one R-INS-6
+    assert summary["per_regel"] == {"R-INS-1": 2, "R-INS-6": 1}
+    assert Signaal.objects.filter(
+        leerling=due.leerling, voorgestelde_datum=datetime.date(2027, 8, 1)
+    ).exists()
+
+    # Idempotent: the same task again adds nothing; fixed data closes its signal.
+    assert check_phases_task.delay("2027-06-15").get(timeout=60)["nieuw"] == 0
+    Inschrijving.objects.filter(pk=mbo.pk).update(fase="vo")
+    assert check_phases_task.delay("2027-06-15").get(timeout=60)["gesloten"] == 1
+    assert Signaal.objects.get(regel="R-INS-6").status == "opgelost"
