@@ -6,14 +6,31 @@ from samenwerking import scope, services
 from samenwerking.models import Kanaal
 
 
-class ScopedAdmin(admin.ModelAdmin):
+class ScopedRowsMixin:
+    """Rows and foreign-key choice lists through the model's scope, for admins and inlines alike.
+
+    ``own_fk_fields`` names the foreign keys whose choices are what the user may change (their own
+    instelling); every other choice list shows what the user may see.
+    """
+
+    own_fk_fields: tuple | list = ()
+
+    def get_queryset(self, request):
+        return super().get_queryset(request).for_user(request.user, scope.VIEW)
+
+    def formfield_for_foreignkey(self, db_field, request, **kwargs):
+        related = db_field.related_model
+        if hasattr(related.objects, "for_user"):
+            action = scope.CHANGE if db_field.name in self.own_fk_fields else scope.VIEW
+            kwargs["queryset"] = related.objects.for_user(request.user, action)
+        return super().formfield_for_foreignkey(db_field, request, **kwargs)
+
+
+class ScopedAdmin(ScopedRowsMixin, admin.ModelAdmin):
     """Lists and forms show only what the user may see; changes only what they may change."""
 
     # Roles that may add rows of this model: beheerders (of some instelling) by default.
     add_requires_alles = False
-
-    def get_queryset(self, request):
-        return super().get_queryset(request).for_user(request.user, scope.VIEW)
 
     def _may_change(self, request, obj) -> bool:
         s = scope.scope_for(request.user)
@@ -41,16 +58,6 @@ class ScopedAdmin(admin.ModelAdmin):
     def has_delete_permission(self, request, obj=None):
         return self._may_change(request, obj)
 
-    def formfield_for_foreignkey(self, db_field, request, **kwargs):
-        related = db_field.related_model
-        if hasattr(related.objects, "for_user"):
-            kwargs["queryset"] = related.objects.for_user(request.user, self.fk_action(db_field))
-        return super().formfield_for_foreignkey(db_field, request, **kwargs)
-
-    def fk_action(self, db_field) -> str:
-        """Which scope a foreign-key choice list uses: VIEW unless the admin says CHANGE."""
-        return scope.CHANGE if db_field.name in getattr(self, "own_fk_fields", ()) else scope.VIEW
-
     def save_model(self, request, obj, form, change):
         services.opslaan(obj, door=request.user, kanaal=Kanaal.ADMIN)
 
@@ -62,18 +69,8 @@ class ScopedAdmin(admin.ModelAdmin):
             services.verwijderen(obj, door=request.user, kanaal=Kanaal.ADMIN)
 
 
-class ScopedInline(admin.TabularInline):
+class ScopedInline(ScopedRowsMixin, admin.TabularInline):
     extra = 0
-
-    def get_queryset(self, request):
-        return super().get_queryset(request).for_user(request.user, scope.VIEW)
-
-    def formfield_for_foreignkey(self, db_field, request, **kwargs):
-        related = db_field.related_model
-        if hasattr(related.objects, "for_user"):
-            action = scope.CHANGE if db_field.name in getattr(self, "own_fk_fields", ()) else scope.VIEW
-            kwargs["queryset"] = related.objects.for_user(request.user, action)
-        return super().formfield_for_foreignkey(db_field, request, **kwargs)
 
     def has_view_permission(self, request, obj=None):
         return scope.scope_for(request.user).heeft_rol

@@ -72,6 +72,11 @@ def record(
     return row
 
 
+def _insert(rows: list[AuditRegel], batch_size: int) -> int:
+    AuditRegel.objects.bulk_create(rows, batch_size=batch_size)
+    return len(rows)
+
+
 def record_created_bulk(
     instances: Iterable, *, door, kanaal: str = Kanaal.JOB, batch_size: int = 5000
 ) -> int:
@@ -80,8 +85,7 @@ def record_created_bulk(
         _row(i, actie=AuditActie.AANGEMAAKT, door=door, kanaal=kanaal, oud=None, nieuw=snapshot(i))
         for i in instances
     ]
-    AuditRegel.objects.bulk_create(rows, batch_size=batch_size)
-    return len(rows)
+    return _insert(rows, batch_size)
 
 
 def record_bulk(
@@ -95,7 +99,7 @@ def record_bulk(
     batch_size: int = 5000,
 ) -> int:
     """One audit row per instance with the same old and new values: for a job's update() on many
-    rows (one insert, not one per row)."""
+    rows (one insert, not one per row). Personal numbers are masked as in record()."""
+    oud, nieuw = _masked(oud), _masked(nieuw)
     rows = [_row(i, actie=actie, door=door, kanaal=kanaal, oud=oud, nieuw=nieuw) for i in instances]
-    AuditRegel.objects.bulk_create(rows, batch_size=batch_size)
-    return len(rows)
+    return _insert(rows, batch_size)
