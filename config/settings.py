@@ -18,11 +18,21 @@ LEERROUTE_ROD_EXPORT_TIME    "HH:MM" of the nightly ROD delivery (default "03:00
 LEERROUTE_MBO_STUDIEFINANCIERING  "1"/"0": whether the mbo-fase gives studiefinanciering
                         (R-INS-9, general practice, not in the seeds; default "1")
 LEERROUTE_MBO_REISPRODUCT  "1"/"0": the same for the studentenreisproduct (default "1")
+LEERROUTE_VERSLEUTELSLEUTELS  comma-separated Fernet keys for BSN/onderwijsnummer at rest; the first
+                        encrypts, all decrypt (rotation). Required in production.
+LEERROUTE_BSN_HASHSLEUTEL  secret key (32+ characters) of the keyed hash that finds a student by
+                        exact number. Required in production; changing it needs a rehash.
 MEDIA_ROOT              where stored files (ROD deliveries) go (default ./media)
 LOG_LEVEL               root log level (default INFO)
+DJANGO_CSRF_TRUSTED_ORIGINS  comma separated origins with scheme that may POST forms, e.g.
+                        "https://leerroute.example.nl" (default none: same origin only)
+DJANGO_HSTS_SECONDS     Strict-Transport-Security max-age (default 31536000 in production, 0 otherwise)
+LEERROUTE_LOGIN_MAX_POGINGEN  failed logins (per username + IP address) before a lockout (default 5)
+LEERROUTE_LOGIN_BLOKKADE_MINUTEN  how long such a lockout lasts, in minutes (default 30)
 """
 
 import os
+from datetime import timedelta
 from pathlib import Path
 
 import dj_database_url
@@ -66,8 +76,14 @@ INSTALLED_APPS = [
     "django.contrib.messages",
     "django.contrib.staticfiles",
     "rest_framework",
+    "rest_framework.authtoken",
     "django_filters",
     "drf_spectacular",
+    "drf_spectacular_sidecar",
+    "django_otp",
+    "django_otp.plugins.otp_totp",
+    "axes",
+    "csp",
     "samenwerking",
     "leerroute",
     "registratie",
@@ -81,8 +97,13 @@ MIDDLEWARE = [
     "django.middleware.common.CommonMiddleware",
     "django.middleware.csrf.CsrfViewMiddleware",
     "django.contrib.auth.middleware.AuthenticationMiddleware",
+    "django_otp.middleware.OTPMiddleware",
+    "samenwerking.tweestaps.TweestapsVereistMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
+    "csp.middleware.CSPMiddleware",
+    # Last, as django-axes requires: turns a lockout into the Dutch lockout page.
+    "axes.middleware.AxesMiddleware",
 ]
 
 ROOT_URLCONF = "config.urls"
@@ -129,6 +150,27 @@ LOGIN_URL = "login"
 LOGIN_REDIRECT_URL = "home"
 LOGOUT_REDIRECT_URL = "login"
 
+# Axes first: it refuses a locked-out login before any password is checked.
+AUTHENTICATION_BACKENDS = [
+    "axes.backends.AxesStandaloneBackend",
+    "django.contrib.auth.backends.ModelBackend",
+]
+# Lockout after repeated failed logins (django-axes, attempts kept in the database).
+# The lockout is per username + IP address combination: one attacker guessing one account is
+# stopped, while a username spray from a school's shared NAT address cannot lock every teacher
+# of that school out (an IP-only lockout would), and an attacker elsewhere cannot lock a
+# colleague out by typing wrong passwords for their username (a username-only lockout would).
+AXES_HANDLER = "axes.handlers.database.AxesDatabaseHandler"
+AXES_FAILURE_LIMIT = int(env("LEERROUTE_LOGIN_MAX_POGINGEN", "5"))
+AXES_COOLOFF_TIME = timedelta(minutes=int(env("LEERROUTE_LOGIN_BLOKKADE_MINUTEN", "30")))
+AXES_LOCKOUT_PARAMETERS = [["username", "ip_address"]]
+AXES_RESET_ON_SUCCESS = True
+# The Dutch page templates/registration/geblokkeerd.html, status 429 (Too Many Requests).
+AXES_LOCKOUT_CALLABLE = "samenwerking.tweestaps.geblokkeerd"
+# Two-step login (django-otp, TOTP). Who must use it: samenwerking.tweestaps.vereist_tweestaps.
+OTP_TOTP_ISSUER = "Leerroute"
+OTP_ADMIN_HIDE_SENSITIVE_DATA = True  # the admin never shows an authenticator's secret key
+
 LANGUAGE_CODE = "nl"
 LANGUAGES = [("nl", "Nederlands")]
 TIME_ZONE = "Europe/Amsterdam"
@@ -153,25 +195,47 @@ STORAGES = {
     },
 }
 
-# Sessions and cookies: safe by default, strict in production.
+# Sessions and cookies: safe by default, strict in production (HTTPS only there).
 SESSION_COOKIE_HTTPONLY = True
 SESSION_COOKIE_AGE = 8 * 60 * 60  # one working day
+# School computers are shared: closing the browser ends the session.
+SESSION_EXPIRE_AT_BROWSER_CLOSE = True
+SESSION_COOKIE_SAMESITE = "Lax"
+CSRF_COOKIE_SAMESITE = "Lax"
 CSRF_COOKIE_HTTPONLY = True
 SESSION_COOKIE_SECURE = PRODUCTION
 CSRF_COOKIE_SECURE = PRODUCTION
+CSRF_TRUSTED_ORIGINS = [o.strip() for o in env("DJANGO_CSRF_TRUSTED_ORIGINS").split(",") if o.strip()]
 SECURE_SSL_REDIRECT = PRODUCTION
-SECURE_HSTS_SECONDS = 31536000 if PRODUCTION else 0
+SECURE_HSTS_SECONDS = int(env("DJANGO_HSTS_SECONDS", "31536000" if PRODUCTION else "0"))
 SECURE_HSTS_INCLUDE_SUBDOMAINS = PRODUCTION
 SECURE_HSTS_PRELOAD = PRODUCTION
 SECURE_PROXY_SSL_HEADER = ("HTTP_X_FORWARDED_PROTO", "https") if PRODUCTION else None
 SECURE_CONTENT_TYPE_NOSNIFF = True
 SECURE_REFERRER_POLICY = "same-origin"
 X_FRAME_OPTIONS = "DENY"
+# Content Security Policy (django-csp): only this site's own files; no inline script or style
+# (templates use static/css and no script; /api/docs/ uses the bundled swagger-ui, see config/urls.py).
+CONTENT_SECURITY_POLICY = {
+    "DIRECTIVES": {
+        "default-src": ["'self'"],
+        "script-src": ["'self'"],
+        "style-src": ["'self'"],
+        "img-src": ["'self'", "data:"],
+        "object-src": ["'none'"],
+        "base-uri": ["'self'"],
+        "frame-ancestors": ["'none'"],
+        "form-action": ["'self'"],
+    },
+}
 
 REST_FRAMEWORK = {
     "DEFAULT_AUTHENTICATION_CLASSES": [
+        # Browser sessions (which samenwerking.tweestaps holds to the two-step login) and, for
+        # school software, a token created by an applicatiebeheerder in /beheer/. No Basic
+        # authentication: a password alone would bypass the two-step login.
         "rest_framework.authentication.SessionAuthentication",
-        "rest_framework.authentication.BasicAuthentication",
+        "rest_framework.authentication.TokenAuthentication",
     ],
     "DEFAULT_PERMISSION_CLASSES": ["rest_framework.permissions.IsAuthenticated"],
     "DEFAULT_FILTER_BACKENDS": ["django_filters.rest_framework.DjangoFilterBackend"],
@@ -185,6 +249,16 @@ SPECTACULAR_SETTINGS = {
     "DESCRIPTION": "Doorlopende en geïntegreerde leerroutes vmbo-mbo",
     "VERSION": "1",
     "SERVE_INCLUDE_SCHEMA": False,
+    # Swagger UI from the installed drf-spectacular-sidecar, not a CDN (works offline, fits the CSP).
+    "SWAGGER_UI_DIST": "SIDECAR",
+    "SWAGGER_UI_FAVICON_HREF": "SIDECAR",
+    "REDOC_DIST": "SIDECAR",
+    # Several models have a "soort" with their own choices: name each set after its class.
+    "ENUM_NAME_OVERRIDES": {
+        "InstellingSoortEnum": "samenwerking.models.InstellingSoort",
+        "OvereenkomstSoortEnum": "samenwerking.models.OvereenkomstSoort",
+        "OpleidingskenmerkEnum": "leerroute.models.Opleidingskenmerk",
+    },
 }
 
 # Celery: Redis when REDIS_URL is set; otherwise tasks run in-process, so `make run` needs
@@ -231,10 +305,43 @@ CACHES = {
 LEERROUTE_MBO_STUDIEFINANCIERING = env_bool("LEERROUTE_MBO_STUDIEFINANCIERING", True)
 LEERROUTE_MBO_REISPRODUCT = env_bool("LEERROUTE_MBO_REISPRODUCT", True)
 
+# Personal numbers at rest (samenwerking/versleuteling.py). Development and tests use fixed local
+# keys; production refuses to start without its own.
+# The development key is base64("development-only-not-secret-key!").
+_DEV_VERSLEUTELSLEUTEL = "ZGV2ZWxvcG1lbnQtb25seS1ub3Qtc2VjcmV0LWtleSE="
+LEERROUTE_VERSLEUTELSLEUTELS = [
+    k.strip() for k in env("LEERROUTE_VERSLEUTELSLEUTELS").split(",") if k.strip()
+] or ([] if PRODUCTION else [_DEV_VERSLEUTELSLEUTEL])
+LEERROUTE_BSN_HASHSLEUTEL = env("LEERROUTE_BSN_HASHSLEUTEL") or (
+    "" if PRODUCTION else "development-only-not-secret-hash-key"
+)
+if PRODUCTION and not (LEERROUTE_VERSLEUTELSLEUTELS and len(LEERROUTE_BSN_HASHSLEUTEL) >= 32):
+    raise ImproperlyConfigured(
+        "LEERROUTE_VERSLEUTELSLEUTELS en LEERROUTE_BSN_HASHSLEUTEL (minstens 32 tekens) "
+        "zijn verplicht in productie"
+    )
+
+# Every handler masks personal numbers (samenwerking/logfilter.py), the development server's
+# request log included.
 LOGGING = {
     "version": 1,
     "disable_existing_loggers": False,
-    "formatters": {"plain": {"format": "%(asctime)s %(levelname)s %(name)s %(message)s"}},
-    "handlers": {"console": {"class": "logging.StreamHandler", "formatter": "plain"}},
+    "filters": {"nummers": {"()": "samenwerking.logfilter.NummersMaskeren"}},
+    "formatters": {
+        "plain": {"format": "%(asctime)s %(levelname)s %(name)s %(message)s"},
+        "server": {
+            "()": "django.utils.log.ServerFormatter",
+            "format": "[{server_time}] {message}",
+            "style": "{",
+        },
+    },
+    "handlers": {
+        "console": {"class": "logging.StreamHandler", "formatter": "plain", "filters": ["nummers"]},
+        "server": {"class": "logging.StreamHandler", "formatter": "server", "filters": ["nummers"]},
+    },
     "root": {"handlers": ["console"], "level": env("LOG_LEVEL", "INFO")},
+    "loggers": {
+        "django.server": {"handlers": ["server"], "level": "INFO", "propagate": False},
+        "django": {"handlers": ["console"], "level": env("LOG_LEVEL", "INFO"), "propagate": False},
+    },
 }

@@ -10,8 +10,24 @@ from registratie import rules, services
 from registratie.models import Fase, Fasewissel, Inschrijving, Leerling, Signaal, Uitstroom
 from samenwerking import audit, scope
 from samenwerking.admin_base import ScopedAdmin, ScopedInline
+from samenwerking.identifiers import is_persoonsnummer
 from samenwerking.models import Kanaal
 from samenwerking.services import verwijderen
+
+NUMMER_NIET_IN_URL = _(
+    "Zoek hier niet op BSN of onderwijsnummer: een zoekterm komt in de adresbalk. Gebruik 'Zoeken op "
+    "nummer' op de pagina Leerlingen."
+)
+
+
+class GeenNummerZoekenMixin:
+    """Refuses a BSN or onderwijsnummer as admin search term (it would sit in the URL)."""
+
+    def get_search_results(self, request, queryset, search_term):
+        if is_persoonsnummer(search_term.strip()):
+            messages.warning(request, NUMMER_NIET_IN_URL)
+            return queryset.none(), False
+        return super().get_search_results(request, queryset, search_term)
 
 
 class InschrijvingForm(forms.ModelForm):
@@ -137,24 +153,72 @@ class InschrijvingInline(ScopedInline):
         return formset
 
 
+LEERLING_VELDEN = [
+    "instelling",
+    "bsn",
+    "onderwijsnummer",
+    "voornamen",
+    "voorletters",
+    "roepnaam",
+    "tussenvoegsel",
+    "achternaam",
+    "geboortedatum",
+]
+
+
+class LeerlingAdminForm(forms.ModelForm):
+    """The change form never shows a stored number (DOMAIN.md, 'Identifiers'): the number fields
+    start empty, and left empty they keep what is stored. Typing a number of the other kind
+    replaces the stored one (a student has exactly one)."""
+
+    NUMMERS = ("bsn", "onderwijsnummer")
+
+    class Meta:
+        model = Leerling
+        fields = LEERLING_VELDEN
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        if not self.instance.pk:
+            return
+        for naam in self.NUMMERS:
+            if naam not in self.fields:
+                continue
+            self.initial[naam] = ""
+            huidig = getattr(self.instance, naam)
+            if huidig:
+                self.fields[naam].help_text = _("Opgeslagen: %(nummer)s. Leeg laten om het te behouden.") % {
+                    "nummer": audit.mask(huidig)
+                }
+
+    def validate_unique(self):
+        # The number rules are constraints on columns this form does not show (the hashes,
+        # geanonimiseerd_op), which a ModelForm would skip: check every constraint here.
+        try:
+            self.instance.validate_constraints()
+        except ValidationError as exc:
+            self._update_errors(exc)
+        super().validate_unique()
+
+    def clean(self):
+        cleaned = super().clean()
+        if self.instance.pk and not any(cleaned.get(n) for n in self.NUMMERS):
+            for naam in self.NUMMERS:
+                cleaned[naam] = getattr(self.instance, naam)
+        return cleaned
+
+
 @admin.register(Leerling)
-class LeerlingAdmin(ScopedAdmin):
+class LeerlingAdmin(GeenNummerZoekenMixin, ScopedAdmin):
+    form = LeerlingAdminForm
     list_display = ["achternaam", "voorletters", "tussenvoegsel", "geboortedatum", "nummer", "instelling"]
-    search_fields = ["achternaam", "voornamen", "=bsn", "=onderwijsnummer"]
+    # No search on numbers here: the admin searches through the URL (?q=), and a BSN never goes
+    # into a URL. The student list's 'Zoeken op nummer' form searches by POST.
+    search_fields = ["achternaam", "voornamen"]
     list_select_related = ["instelling"]
     inlines = [InschrijvingInline]
     own_fk_fields = ["instelling"]
-    fields = [
-        "instelling",
-        "bsn",
-        "onderwijsnummer",
-        "voornamen",
-        "voorletters",
-        "roepnaam",
-        "tussenvoegsel",
-        "achternaam",
-        "geboortedatum",
-    ]
+    fields = LEERLING_VELDEN
 
     def get_readonly_fields(self, request, obj=None):
         # The partner school may correct a shared route student, but the instelling that
@@ -166,8 +230,7 @@ class LeerlingAdmin(ScopedAdmin):
 
     @admin.display(description=_("persoonsgebonden nummer"))
     def nummer(self, obj):
-        # A BSN is shown masked in lists (DOMAIN.md, 'Identifiers').
-        return audit.mask(obj.bsn) if obj.bsn else obj.onderwijsnummer
+        return obj.nummer_gemaskeerd
 
     def save_formset(self, request, form, formset, change):
         if formset.model is not Inschrijving:
@@ -186,7 +249,7 @@ def volgende_1_augustus(vandaag: datetime.date) -> datetime.date:
 
 
 @admin.register(Inschrijving)
-class InschrijvingAdmin(ScopedAdmin):
+class InschrijvingAdmin(GeenNummerZoekenMixin, ScopedAdmin):
     form = InschrijvingAdminForm
     list_display = [
         "inschrijvingsvolgnummer",
@@ -202,8 +265,6 @@ class InschrijvingAdmin(ScopedAdmin):
     search_fields = [
         "inschrijvingsvolgnummer",
         "leerling__achternaam",
-        "=leerling__bsn",
-        "=leerling__onderwijsnummer",
     ]
     list_select_related = ["leerling", "instelling"]
     raw_id_fields = ["leerling"]

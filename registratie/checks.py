@@ -35,7 +35,7 @@ from registratie.models import (
     SignaalStatus,
 )
 from samenwerking import audit
-from samenwerking.models import AuditActie, Kanaal
+from samenwerking.models import Kanaal
 
 BRON = "fasecontrole"
 LOCK_NAAM = "check_phases"
@@ -116,7 +116,15 @@ def check_phases(*, peildatum: datetime.date | None = None) -> Resultaat:
 
     bestaand = list(
         Signaal.objects.filter(bron=BRON, status__in=[*OPEN, SignaalStatus.AFGEWEZEN]).only(
-            "id", "sleutel", "status", "regel", "toelichting", "instelling_id", "partner_instelling_id"
+            "id",
+            "sleutel",
+            "status",
+            "regel",
+            "toelichting",
+            "afhandeling",
+            "gesloten_op",
+            "instelling_id",
+            "partner_instelling_id",
         )
     )
     open_per_sleutel = {s.sleutel: s for s in bestaand if s.status in OPEN}
@@ -145,13 +153,18 @@ def check_phases(*, peildatum: datetime.date | None = None) -> Resultaat:
             Signaal.objects.filter(pk__in=ids[start : start + _CHUNK], status__in=OPEN).update(
                 status=SignaalStatus.OPGELOST, gesloten_op=nu, afhandeling=afhandeling, afgehandeld_door=None
             )
-        audit.record_bulk(
-            te_sluiten,
-            actie=AuditActie.GEWIJZIGD,
+        # Old values per signal: an 'overgedragen' one keeps its status and notes in the trail.
+        audit.record_changed_bulk(
+            (
+                (
+                    s,
+                    {"status": s.status, "gesloten_op": s.gesloten_op, "afhandeling": s.afhandeling},
+                    {"status": SignaalStatus.OPGELOST, "gesloten_op": nu, "afhandeling": afhandeling},
+                )
+                for s in te_sluiten
+            ),
             door=None,
             kanaal=Kanaal.JOB,
-            oud={"status": SignaalStatus.OPEN},
-            nieuw={"status": SignaalStatus.OPGELOST, "gesloten_op": nu.isoformat()},
         )
         for s in te_sluiten:
             s.status, s.gesloten_op, s.afhandeling = SignaalStatus.OPGELOST, nu, afhandeling

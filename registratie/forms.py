@@ -18,6 +18,18 @@ class DatumForm(forms.Form):
     )
 
 
+class NummerZoekenForm(forms.Form):
+    """Find a student by BSN or onderwijsnummer. Always sent by POST: a number never goes into a
+    URL, the browser history or an access log."""
+
+    nummer = forms.RegexField(
+        label=_("BSN of onderwijsnummer"),
+        regex=r"^\s*[0-9]{9}\s*$",
+        error_messages={"invalid": _("Vul de 9 cijfers van het BSN of onderwijsnummer in.")},
+        widget=forms.TextInput(attrs={"inputmode": "numeric", "autocomplete": "off", "size": 11}),
+    )
+
+
 class AfwijzenForm(forms.Form):
     reden = forms.CharField(
         label=_("Reden van afwijzen"),

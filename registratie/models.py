@@ -7,8 +7,16 @@ from django.utils.translation import gettext_lazy as _
 
 from leerroute.models import Kwalificatie, Leerroute, Leerweg, Opleidingskenmerk
 from samenwerking import scope
-from samenwerking.identifiers import validate_bsn, validate_onderwijsnummer
+from samenwerking.identifiers import mask, validate_bsn, validate_onderwijsnummer
 from samenwerking.models import Instelling, Samenwerkingsovereenkomst, Vestiging
+from samenwerking.versleuteling import VersleuteldNummerField, ZoekhashField, zoekhash
+
+
+class LeerlingQuerySet(scope.ScopedQuerySet):
+    def met_nummer(self, nummer: str):
+        """The student with this BSN or onderwijsnummer (exact match through the keyed hash)."""
+        h = zoekhash((nummer or "").strip())
+        return self.filter(Q(bsn_hash=h) | Q(onderwijsnummer_hash=h)) if h else self.none()
 
 
 class Leerling(models.Model):
@@ -21,23 +29,23 @@ class Leerling(models.Model):
         verbose_name=_("geregistreerd door"),
         help_text=_("De instelling die de leerling heeft ingevoerd."),
     )
-    bsn = models.CharField(  # noqa: DJ001 - NULL, not "", so the unique constraint ignores students without one
+    # Both numbers are stored encrypted (samenwerking.versleuteling); the *_hash columns find a
+    # student by exact number and keep the numbers unique. NULL, not "": no number, no hash.
+    bsn = VersleuteldNummerField(
         _("BSN"),
-        max_length=9,
         null=True,
         blank=True,
         validators=[validate_bsn],
-        error_messages={"unique": _("Er is al een leerling met dit BSN.")},
     )
-    onderwijsnummer = models.CharField(  # noqa: DJ001 - as bsn
+    bsn_hash = ZoekhashField(bron="bsn")
+    onderwijsnummer = VersleuteldNummerField(
         _("onderwijsnummer"),
-        max_length=9,
         null=True,
         blank=True,
         validators=[validate_onderwijsnummer],
         help_text=_("Alleen voor een leerling zonder BSN."),
-        error_messages={"unique": _("Er is al een leerling met dit onderwijsnummer.")},
     )
+    onderwijsnummer_hash = ZoekhashField(bron="onderwijsnummer")
     voornamen = models.CharField(_("voornamen"), max_length=200, blank=True)
     voorletters = models.CharField(_("voorletters"), max_length=20, blank=True)
     roepnaam = models.CharField(_("roepnaam"), max_length=100, blank=True)
@@ -45,8 +53,15 @@ class Leerling(models.Model):
     achternaam = models.CharField(_("achternaam"), max_length=200)
     geboortedatum = models.DateField(_("geboortedatum"))
     aangemaakt_op = models.DateTimeField(_("aangemaakt op"), auto_now_add=True)
+    geanonimiseerd_op = models.DateTimeField(
+        _("geanonimiseerd op"),
+        null=True,
+        blank=True,
+        editable=False,
+        help_text=_("Na de bewaartermijn zijn naam, nummer en geboortedag verwijderd; de tellingen blijven."),
+    )
 
-    objects = scope.ScopedQuerySet.as_manager()
+    objects = LeerlingQuerySet.as_manager()
 
     @staticmethod
     def scope_q(s: scope.Scope, action: str) -> Q:
@@ -62,7 +77,10 @@ class Leerling(models.Model):
         constraints = [
             models.CheckConstraint(
                 condition=(Q(bsn__isnull=False) & Q(onderwijsnummer__isnull=True))
-                | (Q(bsn__isnull=True) & Q(onderwijsnummer__isnull=False)),
+                | (Q(bsn__isnull=True) & Q(onderwijsnummer__isnull=False))
+                | (
+                    Q(bsn__isnull=True) & Q(onderwijsnummer__isnull=True) & Q(geanonimiseerd_op__isnull=False)
+                ),
                 name="leerling_precies_een_nummer",
                 violation_error_message=_(
                     "Een leerling heeft precies één persoonsgebonden nummer: een BSN, of een "
@@ -70,14 +88,14 @@ class Leerling(models.Model):
                 ),
             ),
             models.UniqueConstraint(
-                fields=["bsn"],
-                condition=Q(bsn__isnull=False),
+                fields=["bsn_hash"],
+                condition=Q(bsn_hash__isnull=False),
                 name="leerling_bsn_uniek",
                 violation_error_message=_("Er is al een leerling met dit BSN."),
             ),
             models.UniqueConstraint(
-                fields=["onderwijsnummer"],
-                condition=Q(onderwijsnummer__isnull=False),
+                fields=["onderwijsnummer_hash"],
+                condition=Q(onderwijsnummer_hash__isnull=False),
                 name="leerling_onderwijsnummer_uniek",
                 violation_error_message=_("Er is al een leerling met dit onderwijsnummer."),
             ),
@@ -93,11 +111,28 @@ class Leerling(models.Model):
     def audit_instellingen(self):
         return self.instelling_id, None
 
+    @property
+    def nummer(self) -> str | None:
+        """The persoonsgebonden nummer of either kind, in full: show it only through
+        registratie.views.leerling_nummer_tonen, which records who looked."""
+        return self.bsn or self.onderwijsnummer
+
+    @property
+    def nummer_soort(self) -> str:
+        return _("BSN") if self.bsn else _("onderwijsnummer")
+
+    @property
+    def nummer_gemaskeerd(self) -> str | None:
+        """What lists and screens show by default: only the last three digits."""
+        return mask(self.nummer)
+
     def clean(self):
         # Empty form fields arrive as "": store NULL so the uniqueness and 'exactly one'
         # constraints mean what they say.
         self.bsn = (self.bsn or "").strip() or None
         self.onderwijsnummer = (self.onderwijsnummer or "").strip() or None
+        # The unique constraints are on the hashes: compute them before validate_constraints().
+        self.bsn_hash, self.onderwijsnummer_hash = zoekhash(self.bsn), zoekhash(self.onderwijsnummer)
 
 
 class Sector(models.TextChoices):

@@ -12,6 +12,7 @@ from registratie import fase
 from registratie.models import (
     Bestemming,
     Inschrijving,
+    Leerling,
     RedenEinde,
     Signaal,
     SignaalStatus,
@@ -51,6 +52,19 @@ def mag_signaal_afhandelen(user, signaal: Signaal) -> bool:
     applicatiebeheerder's); the schools' beheerders see the signals of their instelling."""
     s = scope.scope_for(user)
     return s.alles or (signaal.overeenkomst_id is not None and signaal.overeenkomst_id in s.overeenkomsten)
+
+
+def mag_nummer_inzien(user, leerling: Leerling) -> bool:
+    """Who may reveal a student's full BSN or onderwijsnummer: those who may change the student
+    (the beheerders of the schools of the student's routes, the applicatiebeheerder), who need it
+    to register and deliver to ROD. Coordinators and readers work with the masked number."""
+    return Leerling.objects.for_user(user, scope.CHANGE).filter(pk=leerling.pk).exists()
+
+
+def leerling_met_nummer(user, nummer: str) -> Leerling | None:
+    """The student with exactly this number, if this user may see them (else None: a search
+    must not tell whether a number exists elsewhere)."""
+    return Leerling.objects.for_user(user, scope.VIEW).met_nummer(nummer).first()
 
 
 # --- monitoring (R-MON-2) --------------------------------------------------------------------------

@@ -11,7 +11,9 @@ urlpatterns: list = [
     path("signalen/<int:pk>/afwijzen/", views.signaal_afwijzen, name="signaal-afwijzen"),
     path("signalen/<int:pk>/overdragen/", views.signaal_overdragen, name="signaal-overdragen"),
     path("leerlingen/", views.leerling_lijst, name="leerlingen"),
+    path("leerlingen/zoeken-op-nummer/", views.leerling_zoeken_op_nummer, name="leerling-zoeken-nummer"),
     path("leerlingen/<int:pk>/", views.leerling_detail, name="leerling"),
+    path("leerlingen/<int:pk>/nummer/", views.leerling_nummer_tonen, name="leerling-nummer"),
     path("leerlingen/<int:pk>/uitstroom/", views.uitstroom_vastleggen, name="uitstroom"),
     path("monitoring/", views.monitoring, name="monitoring"),
 ]

@@ -16,9 +16,10 @@ from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
 from registratie import fase, selectors, services
-from registratie.forms import AfwijzenForm, DatumForm, OverdragenForm, UitstroomForm
+from registratie.forms import AfwijzenForm, DatumForm, NummerZoekenForm, OverdragenForm, UitstroomForm
 from registratie.models import Inschrijving, Leerling, SignaalStatus, Uitstroom
-from samenwerking import audit, scope
+from samenwerking import scope
+from samenwerking.identifiers import is_persoonsnummer
 from samenwerking.models import Kanaal
 
 PER_PAGINA = 50
@@ -158,10 +159,38 @@ def signaal_overdragen(request, pk):
 def leerling_lijst(request):
     zoek = request.GET.get("zoek", "").strip()
     qs = Leerling.objects.for_user(request.user).select_related("instelling").order_by("achternaam", "id")
-    if zoek:
+    if is_persoonsnummer(zoek):
+        # A number typed into the name search: don't echo it back into the page or the next URL.
+        messages.warning(request, _("Zoek een BSN of onderwijsnummer met het formulier 'Zoeken op nummer'."))
+        zoek = ""
+    elif zoek:
         qs = qs.filter(achternaam__icontains=zoek)
     pagina = Paginator(qs, PER_PAGINA).get_page(request.GET.get("pagina"))
-    return render(request, "registratie/leerling_lijst.html", {"pagina": pagina, "zoek": zoek})
+    context = {"pagina": pagina, "zoek": zoek, "nummer_form": NummerZoekenForm()}
+    return render(request, "registratie/leerling_lijst.html", context)
+
+
+@login_required
+@require_POST
+def leerling_zoeken_op_nummer(request):
+    """Exact search by BSN or onderwijsnummer (keyed hash), within the user's scope."""
+    form = NummerZoekenForm(request.POST)
+    if form.is_valid():
+        leerling = selectors.leerling_met_nummer(request.user, form.cleaned_data["nummer"])
+        if leerling is not None:
+            return redirect("registratie:leerling", pk=leerling.pk)
+        fout = _("Geen leerling met dit nummer bij uw instellingen of leerroutes.")
+    else:
+        fout = form.errors["nummer"][0]
+    qs = Leerling.objects.for_user(request.user).select_related("instelling").order_by("achternaam", "id")
+    context = {
+        "pagina": Paginator(qs, PER_PAGINA).get_page(1),
+        "zoek": "",
+        # A fresh form: the typed number is not written back into the page.
+        "nummer_form": NummerZoekenForm(),
+        "nummer_fout": fout,
+    }
+    return render(request, "registratie/leerling_lijst.html", context)
 
 
 def _leerling(request, pk):
@@ -176,7 +205,8 @@ def _leerling_context(request, leerling, uitstroom_form=None) -> dict:
         uitstroom_form = UitstroomForm(leerling=leerling, user=request.user, initial={"datum": vandaag})
     return {
         "leerling": leerling,
-        "bsn": audit.mask(leerling.bsn) if leerling.bsn else None,
+        "nummer": leerling.nummer_gemaskeerd,
+        "mag_nummer_inzien": selectors.mag_nummer_inzien(request.user, leerling),
         "vandaag": fase.situatie(leerling, vandaag),
         "gekozen": fase.situatie(leerling, gekozen) if gekozen and gekozen != vandaag else None,
         "datum_form": datum_form,
@@ -198,6 +228,23 @@ def _leerling_context(request, leerling, uitstroom_form=None) -> dict:
 def leerling_detail(request, pk):
     leerling = _leerling(request, pk)
     return render(request, "registratie/leerling_detail.html", _leerling_context(request, leerling))
+
+
+@login_required
+@require_POST
+def leerling_nummer_tonen(request, pk):
+    """Reveal the full number on request, and record who looked (answered on this POST, so the
+    number never lands in a URL)."""
+    leerling = _leerling(request, pk)
+    if not selectors.mag_nummer_inzien(request.user, leerling):
+        raise PermissionDenied(
+            _("Alleen de beheerders van de scholen van deze leerling zien het volledige nummer.")
+        )
+    services.bsn_bekeken(leerling=leerling, door=request.user, kanaal=Kanaal.UI)
+    context = _leerling_context(request, leerling) | {"nummer": leerling.nummer, "nummer_getoond": True}
+    response = render(request, "registratie/leerling_detail.html", context)
+    response["Cache-Control"] = "no-store"
+    return response
 
 
 @login_required

@@ -2,10 +2,15 @@ from django.contrib import admin
 from django.contrib.auth.admin import UserAdmin
 from django.core.exceptions import ValidationError
 from django.db.models import BLANK_CHOICE_DASH
+from django.http import Http404
+from django.urls import reverse
+from django.utils.html import format_html
 from django.utils.translation import gettext_lazy as _
 
+import samenwerking.admin_toegang  # noqa: F401  (registers the login-security admins)
 from samenwerking import scope
 from samenwerking.admin_base import ScopedAdmin, ScopedInline
+from samenwerking.geschiedenis import mag_geschiedenis_lezen
 from samenwerking.models import (
     AuditRegel,
     Bestuur,
@@ -184,11 +189,32 @@ class GebruikerAdmin(ScopedAdmin, UserAdmin):
 
 @admin.register(AuditRegel)
 class AuditRegelAdmin(ScopedAdmin):
-    list_display = ["tijdstip", "gebruiker", "kanaal", "actie", "model", "object_repr"]
+    """Read-only for administrators (applicatiebeheerder, beheerders of an instelling: their own
+    instelling's trail); nobody adds, changes or deletes a row, superusers included."""
+
+    list_display = ["tijdstip", "gebruiker", "kanaal", "actie", "model", "object_repr", "geschiedenis_link"]
     list_filter = ["kanaal", "actie", "model"]
     search_fields = ["object_repr", "object_id", "gebruiker__username"]
     date_hierarchy = "tijdstip"
     list_select_related = ["gebruiker"]
+
+    def _is_beheerder(self, request) -> bool:
+        return mag_geschiedenis_lezen(request.user)
+
+    def has_module_permission(self, request):
+        return self._is_beheerder(request)
+
+    def has_view_permission(self, request, obj=None):
+        return self._is_beheerder(request)
+
+    def history_view(self, request, object_id, extra_context=None):
+        raise Http404  # the trail has no history of its own: nobody changes it
+
+    @admin.display(description=_("geschiedenis van het object"))
+    def geschiedenis_link(self, obj):
+        # No query per row: the page itself answers 404 for a deleted or invisible object.
+        url = reverse("geschiedenis", args=[obj.model.lower(), obj.object_id])
+        return format_html('<a href="{}">{}</a>', url, _("bekijken"))
 
     def has_add_permission(self, request):
         return False

@@ -1,6 +1,9 @@
 """The base of every ModelAdmin: scoped by samenwerking.scope, writes through services."""
 
 from django.contrib import admin
+from django.contrib.admin.utils import unquote
+from django.http import Http404
+from django.shortcuts import redirect
 
 from samenwerking import scope, services
 from samenwerking.models import Kanaal
@@ -42,6 +45,20 @@ class ScopedAdmin(ScopedRowsMixin, admin.ModelAdmin):
             return True
         return self.model.objects.for_user(request.user, scope.CHANGE).filter(pk=obj.pk).exists()
 
+    def get_object(self, request, object_id, from_field=None):
+        """Outside the user's scope (or no such row) an object answers 404 on its change, delete
+        and history pages, as everywhere else; not Django's redirect saying it does not exist."""
+        obj = super().get_object(request, object_id, from_field)
+        if obj is None:
+            raise Http404
+        return obj
+
+    def history_view(self, request, object_id, extra_context=None):
+        """The "Geschiedenis" button shows the audit trail of the object (samenwerking.geschiedenis),
+        not Django's LogEntry: every channel writes the trail, the admin's log only knows itself."""
+        obj = self.get_object(request, unquote(object_id))
+        return redirect("geschiedenis", obj._meta.label_lower, obj.pk)
+
     def has_module_permission(self, request):
         return scope.scope_for(request.user).heeft_rol
 
@@ -67,6 +84,15 @@ class ScopedAdmin(ScopedRowsMixin, admin.ModelAdmin):
     def delete_queryset(self, request, queryset):
         for obj in queryset.for_user(request.user, scope.CHANGE):
             services.verwijderen(obj, door=request.user, kanaal=Kanaal.ADMIN)
+
+    def save_formset(self, request, form, formset, change):
+        """Inline rows are written through the services too, so each one is audited."""
+        instances = formset.save(commit=False)
+        for obj in formset.deleted_objects:
+            services.verwijderen(obj, door=request.user, kanaal=Kanaal.ADMIN)
+        for obj in instances:
+            services.opslaan(obj, door=request.user, kanaal=Kanaal.ADMIN)
+        formset.save_m2m()
 
 
 class ScopedInline(ScopedRowsMixin, admin.TabularInline):

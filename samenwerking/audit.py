@@ -3,23 +3,21 @@ and jobs are recorded too."""
 
 from __future__ import annotations
 
+import contextlib
 import json
 from collections.abc import Iterable
 
 from django.core.serializers.json import DjangoJSONEncoder
+from django.db import DEFAULT_DB_ALIAS, connections, transaction
 from django.forms.models import model_to_dict
 
+from samenwerking.identifiers import mask
 from samenwerking.models import AuditActie, AuditRegel, Kanaal
+
+__all__ = ["mask", "record", "record_bulk", "record_created_bulk", "snapshot"]
 
 # Personal numbers never enter the trail in full: a change is recorded, the value masked.
 MASKED_FIELDS = frozenset({"bsn", "onderwijsnummer", "password"})
-
-
-def mask(value) -> str | None:
-    if not value:
-        return value
-    value = str(value)
-    return "•" * (len(value) - 3) + value[-3:]
 
 
 def _masked(data: dict | None) -> dict | None:
@@ -103,3 +101,93 @@ def record_bulk(
     oud, nieuw = _masked(oud), _masked(nieuw)
     rows = [_row(i, actie=actie, door=door, kanaal=kanaal, oud=oud, nieuw=nieuw) for i in instances]
     return _insert(rows, batch_size)
+
+
+def _json(data: dict | None) -> dict | None:
+    return None if data is None else json.loads(json.dumps(data, cls=DjangoJSONEncoder))
+
+
+def record_changed_bulk(
+    wijzigingen: Iterable[tuple], *, door, kanaal: str = Kanaal.JOB, batch_size: int = 5000
+) -> int:
+    """One 'update' row per ``(instance, oud, nieuw)``, each diffed and masked as in record(), in
+    one insert: for a set-based update() or bulk_update() whose old values differ per row."""
+    rows = []
+    for instance, oud, nieuw in wijzigingen:
+        oud, nieuw = diff(_json(oud), _json(nieuw))
+        if not nieuw and not oud:
+            continue
+        rows.append(
+            _row(
+                instance,
+                actie=AuditActie.GEWIJZIGD,
+                door=door,
+                kanaal=kanaal,
+                oud=_masked(oud),
+                nieuw=_masked(nieuw),
+            )
+        )
+    return _insert(rows, batch_size)
+
+
+# --- nobody edits the trail -----------------------------------------------------------------------
+#
+# On PostgreSQL a trigger refuses every UPDATE and DELETE of an audit row, from the application and
+# from a psql session alike. Two exceptions:
+# - deleting a user or an instelling sets the row's reference to it to NULL (on_delete=SET_NULL);
+#   that UPDATE passes as long as nothing else in the row changes;
+# - maintenance (a retention job that scrubs personal values) runs inside ``audit_onderhoud()``,
+#   which sets the transaction-local setting ``leerroute.audit_onderhoud`` to 'on'.
+# A migration installs it: RunSQL(AUDIT_TRIGGER_SQL, AUDIT_TRIGGER_REVERSE_SQL) (PostgreSQL only).
+
+AUDIT_ONDERHOUD_SETTING = "leerroute.audit_onderhoud"
+
+AUDIT_TRIGGER_SQL = """
+CREATE OR REPLACE FUNCTION samenwerking_auditregel_onveranderlijk() RETURNS trigger
+LANGUAGE plpgsql AS $$
+BEGIN
+    IF coalesce(current_setting('leerroute.audit_onderhoud', true), '') = 'on' THEN
+        IF TG_OP = 'DELETE' THEN
+            RETURN OLD;
+        END IF;
+        RETURN NEW;
+    END IF;
+    IF TG_OP = 'UPDATE'
+        AND (NEW.gebruiker_id IS NULL OR NEW.gebruiker_id = OLD.gebruiker_id)
+        AND (NEW.instelling_id IS NULL OR NEW.instelling_id = OLD.instelling_id)
+        AND (NEW.partner_instelling_id IS NULL OR NEW.partner_instelling_id = OLD.partner_instelling_id)
+        AND to_jsonb(NEW) - 'gebruiker_id' - 'instelling_id' - 'partner_instelling_id'
+            = to_jsonb(OLD) - 'gebruiker_id' - 'instelling_id' - 'partner_instelling_id'
+    THEN
+        RETURN NEW;
+    END IF;
+    RAISE EXCEPTION 'De audittrail kan niet worden gewijzigd of verwijderd (% op auditregel %).',
+        TG_OP, OLD.id
+        USING ERRCODE = 'insufficient_privilege';
+END;
+$$;
+DROP TRIGGER IF EXISTS samenwerking_auditregel_onveranderlijk ON samenwerking_auditregel;
+CREATE TRIGGER samenwerking_auditregel_onveranderlijk
+    BEFORE UPDATE OR DELETE ON samenwerking_auditregel
+    FOR EACH ROW EXECUTE FUNCTION samenwerking_auditregel_onveranderlijk();
+"""
+
+AUDIT_TRIGGER_REVERSE_SQL = """
+DROP TRIGGER IF EXISTS samenwerking_auditregel_onveranderlijk ON samenwerking_auditregel;
+DROP FUNCTION IF EXISTS samenwerking_auditregel_onveranderlijk();
+"""
+
+
+@contextlib.contextmanager
+def audit_onderhoud(using: str = DEFAULT_DB_ALIAS):
+    """A transaction in which audit rows may be changed or deleted (retention: scrubbing personal
+    values). The permission ends with the block; when the block fails, the rollback ends it."""
+    connection = connections[using]
+    with transaction.atomic(using=using):
+        if connection.vendor == "postgresql":
+            with connection.cursor() as cursor:
+                cursor.execute("SELECT set_config(%s, 'on', true)", [AUDIT_ONDERHOUD_SETTING])
+        yield
+        if connection.vendor == "postgresql":
+            with connection.cursor() as cursor:
+                cursor.execute("SELECT set_config(%s, 'off', true)", [AUDIT_ONDERHOUD_SETTING])

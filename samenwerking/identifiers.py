@@ -49,6 +49,22 @@ def validate_onderwijsnummer(value: str) -> None:
     )
 
 
+def mask(value) -> str | None:
+    """A personal number as lists and screens show it: only the last three digits."""
+    if not value:
+        return value
+    value = str(value)
+    return "•" * (len(value) - 3) + value[-3:]
+
+
+def is_persoonsnummer(value: str) -> bool:
+    """Whether ``value`` is a valid BSN or onderwijsnummer (exactly nine digits): used to keep
+    such numbers out of URLs and log lines."""
+    return bool(NEGEN_CIJFERS_RE.fullmatch(value or "")) and (
+        bsn.is_valid(value) or onderwijsnummer.is_valid(value)
+    )
+
+
 def validate_brin(value: str) -> None:
     """An instelling's BRIN: exactly four characters (two digits, two letters)."""
     if len(value or "") != 4:

@@ -20,6 +20,7 @@ from tests.factories import (
     OvereenkomstFactory,
     gebruiker_met_rol,
 )
+from tests.login import inloggen
 
 pytestmark = pytest.mark.django_db
 
@@ -27,7 +28,7 @@ pytestmark = pytest.mark.django_db
 @pytest.fixture
 def app(client):
     user = gebruiker_met_rol("applicatiebeheerder")
-    client.force_login(user)
+    inloggen(client, user)
     return user
 
 
@@ -209,7 +210,7 @@ def test_applicatiebeheerder_sets_up_a_route_and_enrols_a_student(client, app):
 
     r = client.post("/beheer/registratie/leerling/add/", leerling_data(vo, [vo_rij(route), mbo_rij(route)]))
     assert r.status_code == 302
-    leerling = Leerling.objects.get(bsn="111222333")
+    leerling = Leerling.objects.met_nummer("111222333").get()
     assert set(leerling.inschrijvingen.values_list("sector", "instelling")) == {
         ("vo", vo.pk),
         ("mbo", mbo.pk),
@@ -269,7 +270,7 @@ def test_changelist_shows_the_bsn_masked(client, app):
 def vo_beheerder(client):
     vo = InstellingFactory(naam="Vmbo Eigen")
     user = gebruiker_met_rol("beheerder", instelling=vo)
-    client.force_login(user)
+    inloggen(client, user)
     return user, vo
 
 
@@ -340,7 +341,7 @@ def test_beheerder_of_both_schools_enrols_both_sides(client):
     o = route.overeenkomst
     user = gebruiker_met_rol("beheerder", instelling=o.vo_instelling)
     user.lidmaatschappen.create(rol="beheerder", instelling=o.mbo_instelling)
-    client.force_login(user)
+    inloggen(client, user)
     r = client.post(
         "/beheer/registratie/leerling/add/", leerling_data(o.vo_instelling, [vo_rij(route), mbo_rij(route)])
     )
@@ -608,7 +609,7 @@ def test_beheerder_of_either_side_can_correct_the_student_name(client, route_lee
     vo_i, _mbo_i = route_leerling
     o = vo_i.leerroute.overeenkomst
     user = gebruiker_met_rol("beheerder", instelling=o.vo_instelling if kant == "vo" else o.mbo_instelling)
-    client.force_login(user)
+    inloggen(client, user)
     leerling = vo_i.leerling
     data = bestaande_rijen(leerling) | {"achternaam": "Gecorrigeerd"}
     r = client.post(f"/beheer/registratie/leerling/{leerling.pk}/change/", data)
@@ -622,7 +623,7 @@ def test_beheerder_of_either_side_can_correct_the_student_name(client, route_lee
 def test_beheerder_cannot_change_the_partners_enrolment_on_the_student_page(client, route_leerling):
     vo_i, mbo_i = route_leerling
     user = gebruiker_met_rol("beheerder", instelling=mbo_i.instelling)
-    client.force_login(user)
+    inloggen(client, user)
     data = bestaande_rijen(vo_i.leerling)
     vo_index = 1  # rows are ordered mbo, vo
     data[f"inschrijvingen-{vo_index}-inschrijvingsvolgnummer"] = "GEWIJZIGD"
@@ -637,7 +638,7 @@ def test_beheerder_cannot_change_the_partners_enrolment_on_the_student_page(clie
 def test_beheerder_changes_own_enrolment_on_the_student_page(client, route_leerling):
     vo_i, mbo_i = route_leerling
     user = gebruiker_met_rol("beheerder", instelling=mbo_i.instelling)
-    client.force_login(user)
+    inloggen(client, user)
     data = bestaande_rijen(vo_i.leerling)
     data["inschrijvingen-0-inschrijvingsvolgnummer"] = "ROC-NIEUW"
     r = client.post(f"/beheer/registratie/leerling/{vo_i.leerling_id}/change/", data)
@@ -649,7 +650,7 @@ def test_beheerder_changes_own_enrolment_on_the_student_page(client, route_leerl
 
 def test_partner_cannot_delete_the_vo_enrolment_on_the_student_page(client, route_leerling):
     vo_i, mbo_i = route_leerling
-    client.force_login(gebruiker_met_rol("beheerder", instelling=mbo_i.instelling))
+    inloggen(client, gebruiker_met_rol("beheerder", instelling=mbo_i.instelling))
     data = bestaande_rijen(vo_i.leerling) | {"inschrijvingen-1-DELETE": "on"}
     r = client.post(f"/beheer/registratie/leerling/{vo_i.leerling_id}/change/", data)
     assert r.status_code == 200

@@ -3,10 +3,11 @@ from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import OpenApiParameter, extend_schema
 from rest_framework import mixins, serializers
 from rest_framework.decorators import action
+from rest_framework.exceptions import NotFound
 from rest_framework.response import Response
 
 from leerroute.models import Leerroute
-from registratie import fase, services
+from registratie import fase, selectors, services
 from registratie.models import Inschrijving, Leerling
 from samenwerking import audit, scope
 from samenwerking.api.base import ScopedReadOnlyViewSet
@@ -14,8 +15,10 @@ from samenwerking.models import Instelling, Kanaal
 
 
 class LeerlingSerializer(serializers.ModelSerializer):
-    # A BSN is never sent in full by the API: masked, like on screen.
+    # Personal numbers are never sent in full by the API: masked, like on screen. School software
+    # that knows a number finds the student with POST /api/leerlingen/zoeken/.
     bsn = serializers.SerializerMethodField()
+    onderwijsnummer = serializers.SerializerMethodField()
 
     class Meta:
         model = Leerling
@@ -32,6 +35,17 @@ class LeerlingSerializer(serializers.ModelSerializer):
 
     def get_bsn(self, obj) -> str | None:
         return audit.mask(obj.bsn)
+
+    def get_onderwijsnummer(self, obj) -> str | None:
+        return audit.mask(obj.onderwijsnummer)
+
+
+class NummerZoekenSerializer(serializers.Serializer):
+    nummer = serializers.RegexField(
+        r"^\s*[0-9]{9}\s*$",
+        help_text="BSN of onderwijsnummer (9 cijfers).",
+        error_messages={"invalid": "Vul de 9 cijfers van het BSN of onderwijsnummer in."},
+    )
 
 
 class InschrijvingSerializer(serializers.ModelSerializer):
@@ -136,6 +150,18 @@ class LeerlingViewSet(ScopedReadOnlyViewSet):
         except serializers.ValidationError as exc:
             raise serializers.ValidationError({"datum": exc.detail}) from exc
         return Response(SituatieSerializer(fase.situatie(leerling, datum)).data)
+
+    @extend_schema(request=NummerZoekenSerializer, responses={200: LeerlingSerializer, 404: None})
+    @action(detail=False, methods=["post"])
+    def zoeken(self, request):
+        """Find a student by exact BSN or onderwijsnummer. POST, so the number stays out of URLs
+        and access logs; 404 when no student with that number is within your scope."""
+        invoer = NummerZoekenSerializer(data=request.data)
+        invoer.is_valid(raise_exception=True)
+        leerling = selectors.leerling_met_nummer(request.user, invoer.validated_data["nummer"])
+        if leerling is None:
+            raise NotFound("Geen leerling met dit nummer binnen uw instellingen of leerroutes.")
+        return Response(self.get_serializer(leerling).data)
 
 
 class InschrijvingViewSet(mixins.CreateModelMixin, ScopedReadOnlyViewSet):

@@ -577,13 +577,17 @@ def _toepassen(pad: Path, *, instelling: Instelling, levering: RodLevering | Non
                     afhandeling=afhandeling,
                     afgehandeld_door=None,
                 )
-                audit.record_bulk(
-                    gesloten,
-                    actie=AuditActie.GEWIJZIGD,
+                audit.record_changed_bulk(
+                    (
+                        (
+                            s,
+                            {"status": s.status, "gesloten_op": s.gesloten_op, "afhandeling": s.afhandeling},
+                            {"status": SignaalStatus.OPGELOST, "gesloten_op": nu, "afhandeling": afhandeling},
+                        )
+                        for s in gesloten
+                    ),
                     door=None,
                     kanaal=Kanaal.JOB,
-                    oud={"status": SignaalStatus.OPEN},
-                    nieuw={"status": SignaalStatus.OPGELOST, "gesloten_op": nu.isoformat()},
                 )
         # 2. held keys get (or keep) one open signal naming the field
         vast = {sleutel: (st, houd) for sleutel, st, _s, houd in stapel if houd is not None}
@@ -662,6 +666,15 @@ def _standen_kopieren(cursor, rijen: list[tuple]) -> None:
     )
 
 
+def _signaal_velden(s: Signaal) -> dict:
+    return {
+        "regel": s.regel,
+        "toelichting": s.toelichting,
+        "inschrijving": s.inschrijving_id,
+        "leerling": s.leerling_id,
+    }
+
+
 def _signalen_vastgehouden(instelling: Instelling, vast: dict) -> None:
     brin = instelling.brin
     sleutels = {signaal_sleutel_vastgehouden(brin, k): k for k in vast}
@@ -684,15 +697,19 @@ def _signalen_vastgehouden(instelling: Instelling, vast: dict) -> None:
             )
             nieuw.append(s)
         elif (s.regel, s.toelichting, s.inschrijving_id) != (regel, toelichting, st["inschrijving_id"]):
+            oud = _signaal_velden(s)
             s.regel, s.toelichting = regel, toelichting
             s.inschrijving_id, s.leerling_id = st["inschrijving_id"], leerling_id
-            gewijzigd.append(s)
+            gewijzigd.append((s, oud, _signaal_velden(s)))
         vast[sleutel] = (st, s)
     if nieuw:
         Signaal.objects.bulk_create(nieuw)
         audit.record_created_bulk(nieuw, door=None, kanaal=Kanaal.JOB)
     if gewijzigd:
-        Signaal.objects.bulk_update(gewijzigd, ["regel", "toelichting", "inschrijving", "leerling"])
+        Signaal.objects.bulk_update(
+            [s for s, _o, _n in gewijzigd], ["regel", "toelichting", "inschrijving", "leerling"]
+        )
+        audit.record_changed_bulk(gewijzigd, door=None, kanaal=Kanaal.JOB)
     for st, s in vast.values():
         st["signaal_id"] = s.pk
 
@@ -804,10 +821,11 @@ def _terugkoppeling_verwerken(
     for b in beoordelingen:
         stapel.append(b)
         if len(stapel) >= BATCH:
-            _beoordelingen_verwerken(levering, stapel, resultaat)
+            _beoordelingen_verwerken(levering, stapel, resultaat, door=door, kanaal=kanaal)
             stapel = []
-    _beoordelingen_verwerken(levering, stapel, resultaat)
+    _beoordelingen_verwerken(levering, stapel, resultaat, door=door, kanaal=kanaal)
 
+    levering_oud = _levering_velden(levering)
     levering.aantal_geaccepteerd += resultaat.geaccepteerd
     levering.aantal_afgekeurd += resultaat.afgekeurd
     if resultaat.geaccepteerd or resultaat.afgekeurd:
@@ -815,6 +833,15 @@ def _terugkoppeling_verwerken(
             RodLeveringStatus.DEELS_AFGEKEURD if levering.aantal_afgekeurd else RodLeveringStatus.GEACCEPTEERD
         )
     levering.save(update_fields=["aantal_geaccepteerd", "aantal_afgekeurd", "status"])
+    if _levering_velden(levering) != levering_oud:
+        audit.record(
+            levering,
+            actie=AuditActie.GEWIJZIGD,
+            door=door,
+            kanaal=kanaal,
+            oud=levering_oud,
+            nieuw=_levering_velden(levering),
+        )
 
     tk.aantal_geaccepteerd = resultaat.geaccepteerd
     tk.aantal_afgekeurd = resultaat.afgekeurd
@@ -839,7 +866,17 @@ def _terugkoppeling_verwerken(
     return resultaat
 
 
-def _beoordelingen_verwerken(levering: RodLevering, stapel: list, resultaat: TerugkoppelingResultaat) -> None:
+def _levering_velden(levering: RodLevering) -> dict:
+    return {
+        "aantal_geaccepteerd": levering.aantal_geaccepteerd,
+        "aantal_afgekeurd": levering.aantal_afgekeurd,
+        "status": levering.status,
+    }
+
+
+def _beoordelingen_verwerken(
+    levering: RodLevering, stapel: list, resultaat: TerugkoppelingResultaat, *, door, kanaal: str
+) -> None:
     if not stapel:
         return
     instelling = levering.instelling
@@ -860,11 +897,11 @@ def _beoordelingen_verwerken(levering: RodLevering, stapel: list, resultaat: Ter
         if stand is None:
             resultaat.overgeslagen += 1
             continue
-        _afkeuren(levering, stand, b)
+        _afkeuren(levering, stand, b, door=door, kanaal=kanaal)
         resultaat.afgekeurd += 1
 
 
-def _afkeuren(levering: RodLevering, stand: RodStand, b: format.Beoordeling) -> None:
+def _afkeuren(levering: RodLevering, stand: RodStand, b: format.Beoordeling, *, door, kanaal: str) -> None:
     instelling = levering.instelling
     sleutel = signaal_sleutel_afgekeurd(instelling.brin, stand.sleutel)
     element = _(", element %(e)s") % {"e": b.element} if b.element else ""
@@ -896,13 +933,22 @@ def _afkeuren(levering: RodLevering, stand: RodStand, b: format.Beoordeling) -> 
         audit.record(
             signaal,
             actie=AuditActie.AANGEMAAKT,
-            door=None,
-            kanaal=Kanaal.IMPORT,
+            door=door,
+            kanaal=kanaal,
             nieuw=audit.snapshot(signaal),
         )
-    else:
+    elif signaal.toelichting != toelichting:
+        oud = {"toelichting": signaal.toelichting}
         signaal.toelichting = toelichting
         signaal.save(update_fields=["toelichting"])
+        audit.record(
+            signaal,
+            actie=AuditActie.GEWIJZIGD,
+            door=door,
+            kanaal=kanaal,
+            oud=oud,
+            nieuw={"toelichting": toelichting},
+        )
     # What ROD now has of this key: a rejected new record is unknown to ROD, a rejected end
     # leaves the enrolment running there, a rejected withdrawal leaves it known.
     if stand.mutatie == RodMutatie.NIEUW:

@@ -17,6 +17,7 @@ from tests.factories import (
     gebruiker_met_rol,
     route_leerling,
 )
+from tests.login import inloggen
 
 D = datetime.date
 
@@ -165,7 +166,7 @@ def test_dlr_student_needs_both_diplomas(db):
 def test_student_page_shows_today_and_a_chosen_date_with_the_bsn_masked(student, client):
     vo, _mbo = student
     user = gebruiker_met_rol("coordinator", overeenkomst=vo.leerroute.overeenkomst)
-    client.force_login(user)
+    inloggen(client, user)
     url = reverse("registratie:leerling", args=[vo.leerling.pk])
     response = client.get(url, {"datum": "2027-09-01"})
     assert response.status_code == 200
@@ -180,13 +181,13 @@ def test_student_page_shows_today_and_a_chosen_date_with_the_bsn_masked(student,
 def test_student_page_is_404_outside_scope(student, client):
     vo, _ = student
     other = LeerrouteFactory()
-    client.force_login(gebruiker_met_rol("beheerder", instelling=other.overeenkomst.vo_instelling))
+    inloggen(client, gebruiker_met_rol("beheerder", instelling=other.overeenkomst.vo_instelling))
     assert client.get(reverse("registratie:leerling", args=[vo.leerling.pk])).status_code == 404
 
 
 def test_api_situatie_for_a_chosen_date(student, client):
     vo, _ = student
-    client.force_login(gebruiker_met_rol("beheerder", instelling=vo.leerroute.overeenkomst.vo_instelling))
+    inloggen(client, gebruiker_met_rol("beheerder", instelling=vo.leerroute.overeenkomst.vo_instelling))
     url = f"/api/leerlingen/{vo.leerling.pk}/situatie/"
     data = client.get(url, {"datum": "2027-09-01"}).json()
     o = vo.leerroute.overeenkomst
@@ -204,7 +205,5 @@ def test_api_situatie_for_a_chosen_date(student, client):
 
 def test_api_situatie_is_404_outside_scope(student, client):
     vo, _ = student
-    client.force_login(
-        gebruiker_met_rol("beheerder", instelling=LeerrouteFactory().overeenkomst.vo_instelling)
-    )
+    inloggen(client, gebruiker_met_rol("beheerder", instelling=LeerrouteFactory().overeenkomst.vo_instelling))
     assert client.get(f"/api/leerlingen/{vo.leerling.pk}/situatie/").status_code == 404

@@ -6,6 +6,7 @@ from django.urls import reverse
 
 from registratie.models import Signaal
 from tests.factories import InschrijvingFactory, gebruiker_met_rol
+from tests.login import inloggen
 
 pytestmark = pytest.mark.django_db
 
@@ -26,7 +27,7 @@ def test_signal_list_pages_and_keeps_the_filter_in_the_next_link():
         for n in range(120)
     )
     client = Client()
-    client.force_login(gebruiker_met_rol("coordinator", overeenkomst=o))
+    inloggen(client, gebruiker_met_rol("coordinator", overeenkomst=o))
     html = client.get(
         reverse("registratie:signalen"), {"regel": "R-INS-6", "status": "open"}
     ).content.decode()

@@ -11,6 +11,7 @@ from registratie import checks, selectors
 from registratie.models import Fasewissel, Inschrijving, Signaal, Uitstroom
 from samenwerking.models import AuditRegel
 from tests.factories import InstellingFactory, LeerrouteFactory, gebruiker_met_rol, route_leerling
+from tests.login import inloggen
 
 D = datetime.date
 VOOR_DE_OVERGANG = D(2027, 6, 15)
@@ -38,7 +39,7 @@ def opzet(db):
 
 def _client(user) -> Client:
     c = Client()
-    c.force_login(user)
+    inloggen(c, user)
     return c
 
 
@@ -139,7 +140,7 @@ def test_actions_are_post_only_and_need_the_csrf_token(opzet):
     signaal = opzet["signaal"]
     assert _client(opzet["coordinator"]).get(_url("signaal-toepassen", signaal)).status_code == 405
     strict = Client(enforce_csrf_checks=True)
-    strict.force_login(opzet["coordinator"])
+    inloggen(strict, opzet["coordinator"])
     assert strict.post(_url("signaal-toepassen", signaal)).status_code == 403
 
 

@@ -13,6 +13,7 @@ from registratie.rod import services
 from registratie.rod import urls as rod_urls
 from samenwerking.models import AuditActie, AuditRegel
 from tests.factories import InstellingFactory, gebruiker_met_rol
+from tests.login import inloggen
 from tests.registratie.rod_helpers import (
     PEILDATUM,
     leerling_in_route,
@@ -55,7 +56,7 @@ def opzet():
 
 def client_voor(user) -> Client:
     c = Client()
-    c.force_login(user)
+    inloggen(c, user)
     return c
 
 

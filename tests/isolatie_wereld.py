@@ -1,0 +1,219 @@
+"""The world of the isolation matrix (tests/test_isolatie_matrix.py): two cooperations that share
+nothing, with one object of every kind on each side, and one user per role on the A-side.
+
+- A-side ("Noord"): Vmbo Noord + ROC Noord under SOK Noord, Route Noord.
+- B-side ("Zuid"): Vmbo Zuid + ROC Zuid under SOK Zuid, Route Zuid.
+- Vmbo Noord also works with ROC Oost (SOK Oost, Route Oost): a student of Vmbo Noord in that
+  route is not ROC Noord's business ("the partner school sees what the route needs, no more").
+
+Every text that identifies a B-side object contains "Zuid" (or "zuid"); A-side texts "Noord".
+"""
+
+from __future__ import annotations
+
+import datetime
+from dataclasses import dataclass, field
+
+from django.contrib.auth.models import Group
+
+from leerroute.models import LeerjaarProgramma
+from registratie import services
+from registratie.models import Fasewissel, Leerling, RodLevering, Signaal, Uitstroom
+from registratie.rod import services as rod_services
+from samenwerking.models import AuditRegel, Lidmaatschap
+from tests.factories import (
+    BestuurFactory,
+    GebruikerFactory,
+    InschrijvingFactory,
+    InstellingFactory,
+    OvereenkomstFactory,
+    gebruiker_met_rol,
+)
+from tests.registratie.rod_helpers import PEILDATUM, route_met_vestigingen
+
+# The roles the matrix visits, in a stable order (the test ids use these names).
+ROLLEN = (
+    "applicatiebeheerder",
+    "beheerder_vo_a",
+    "beheerder_mbo_a",
+    "coordinator_a",
+    "lezer_vo_a",
+    "zonder_rol",
+    "anoniem",
+)
+# The roles that belong to the A-side: B's objects are none of their business.
+A_ROLLEN = ("beheerder_vo_a", "beheerder_mbo_a", "coordinator_a", "lezer_vo_a")
+
+# Texts that identify B-side objects: none of them may appear in any page or API answer for a
+# user of the A-side (instellingen, besturen and vestigingen are public registry data and are
+# deliberately not in this list).
+B_MERKTEKENS = (
+    "Zuiderling",
+    "Zuidvertrekker",
+    "SOK Zuid",
+    "Route Zuid",
+    "Afwijking Zuid",
+    "Programma Zuid",
+    "beheerder-zuid",
+    "coordinator-zuid",
+)
+A_MERKTEKENS = ("Noordeling", "Noordvertrekker", "SOK Noord", "Route Noord", "Afwijking Noord", "Oosterling")
+
+INGANG_MBO_FASE = datetime.date(2027, 8, 1)
+UITSTROOM_DATUM = datetime.date(2025, 9, 15)
+
+
+@dataclass
+class Kant:
+    """The objects of one side, by kind."""
+
+    vo: object = None
+    mbo: object = None
+    bestuur: object = None
+    vestiging: object = None
+    overeenkomst: object = None
+    leerroute: object = None
+    kwalificatie: object = None
+    programma: object = None
+    leerling: object = None  # a route student with a vo- and an mbo-inschrijving, in the mbo-fase soon
+    inschrijving: object = None  # that student's vo-inschrijving
+    mbo_inschrijving: object = None
+    fasewissel: object = None
+    vertrekker: object = None  # a route student who left the route (uitstroom)
+    uitstroom: object = None
+    signaal: object = None
+    levering: object = None  # the vo-school's ROD delivery
+    auditregel: object = None
+    beheerder: object = None  # the vo-school's beheerder
+    lidmaatschap: object = None
+    groep: object = None
+
+
+@dataclass
+class Wereld:
+    a: Kant
+    b: Kant
+    gebruikers: dict = field(default_factory=dict)  # role -> user (no entry for anoniem)
+    # Item 4: a student of Vmbo Noord in Route Oost only, and one who moved from Route Noord to
+    # Route Oost; with their enrolments.
+    oosterling: object = None
+    wisselaar: object = None
+    wisselaar_oost_vo: object = None
+    route_oost: object = None
+    app: object = None
+
+
+def _kant(naam: str, app) -> Kant:
+    k = Kant()
+    k.bestuur = BestuurFactory(naam=f"Stichting {naam}")
+    k.vo = InstellingFactory(naam=f"Vmbo {naam}", bestuur=k.bestuur)
+    k.mbo = InstellingFactory(mbo=True, naam=f"ROC {naam}")
+    k.overeenkomst = OvereenkomstFactory(
+        actief=True, vo_instelling=k.vo, mbo_instelling=k.mbo, naam=f"SOK {naam}"
+    )
+    k.leerroute = route_met_vestigingen(overeenkomst=k.overeenkomst, naam=f"Route {naam}")
+    k.vestiging = k.leerroute.vo_vestiging
+    k.kwalificatie = k.leerroute.kwalificatie
+    k.programma = LeerjaarProgramma.objects.create(
+        leerroute=k.leerroute, routejaar=1, beschrijving=f"Programma {naam} leerjaar 3"
+    )
+    k.inschrijving = InschrijvingFactory(
+        leerroute=k.leerroute, leerling__achternaam=f"{naam}eling", vestiging=k.vestiging
+    )
+    k.leerling = k.inschrijving.leerling
+    k.mbo_inschrijving = InschrijvingFactory(
+        leerroute=k.leerroute, leerling=k.leerling, mbo=True, vestiging=k.leerroute.mbo_vestiging
+    )
+    k.fasewissel = services.fase_wijzigen(
+        inschrijvingen=[k.inschrijving, k.mbo_inschrijving],
+        naar_fase="mbo",
+        ingangsdatum=INGANG_MBO_FASE,
+        door=app,
+    )[0]
+    vertrek_vo = InschrijvingFactory(leerroute=k.leerroute, leerling__achternaam=f"{naam}vertrekker")
+    InschrijvingFactory(leerroute=k.leerroute, leerling=vertrek_vo.leerling, mbo=True)
+    k.vertrekker = vertrek_vo.leerling
+    k.uitstroom = services.uitstroom_vastleggen(
+        uitstroom=Uitstroom(
+            leerling=k.vertrekker,
+            leerroute=k.leerroute,
+            datum=UITSTROOM_DATUM,
+            reden="stopt",
+            bestemming="mbo",
+            toelichting=f"Vertrek {naam}",
+        ),
+        door=app,
+    )
+    k.signaal = Signaal.objects.create(
+        regel="R-INS-6",
+        sleutel=f"R-INS-6:matrix:{naam}",
+        leerling=k.leerling,
+        inschrijving=k.inschrijving,
+        overeenkomst=k.overeenkomst,
+        instelling=k.vo,
+        partner_instelling=k.mbo,
+        toelichting=f"Afwijking {naam}: vo en mbo registreren een andere fase.",
+    )
+    k.beheerder = gebruiker_met_rol("beheerder", instelling=k.vo, username=f"beheerder-{naam.lower()}")
+    k.lidmaatschap = Lidmaatschap.objects.get(gebruiker=k.beheerder)
+    k.auditregel = AuditRegel.objects.filter(instelling=k.vo).order_by("id").first()
+    k.groep = Group.objects.create(name=f"Groep {naam}")
+    return k
+
+
+def bouw_wereld() -> Wereld:
+    app = gebruiker_met_rol("applicatiebeheerder", username="applicatiebeheerder")
+    a = _kant("Noord", app)
+    b = _kant("Zuid", app)
+    gebruiker_met_rol("coordinator", overeenkomst=b.overeenkomst, username="coordinator-zuid")
+
+    # Vmbo Noord's other partner: ROC Oost.
+    mbo_oost = InstellingFactory(mbo=True, naam="ROC Oost")
+    sok_oost = OvereenkomstFactory(actief=True, vo_instelling=a.vo, mbo_instelling=mbo_oost, naam="SOK Oost")
+    route_oost = route_met_vestigingen(overeenkomst=sok_oost, naam="Route Oost")
+    oost_vo = InschrijvingFactory(leerroute=route_oost, leerling__achternaam="Oosterling")
+    InschrijvingFactory(leerroute=route_oost, leerling=oost_vo.leerling, mbo=True)
+    # A student who left Route Noord (shared with ROC Noord) and went on in Route Oost.
+    wissel_vo = InschrijvingFactory(leerroute=a.leerroute, leerling__achternaam="Wisselaar")
+    InschrijvingFactory(leerroute=a.leerroute, leerling=wissel_vo.leerling, mbo=True)
+    services.uitstroom_vastleggen(
+        uitstroom=Uitstroom(
+            leerling=wissel_vo.leerling,
+            leerroute=a.leerroute,
+            datum=UITSTROOM_DATUM,
+            reden="overstap_leerweg",
+            bestemming="andere_route",
+        ),
+        door=app,
+    )
+    wissel_oost_vo = InschrijvingFactory(
+        leerroute=route_oost,
+        leerling=wissel_vo.leerling,
+        startdatum=UITSTROOM_DATUM + datetime.timedelta(days=1),
+        inschrijvingsvolgnummer="OOST-WISSEL-VO",
+    )
+
+    rod_services.rod_exporteren(peildatum=PEILDATUM)
+    a.levering = RodLevering.objects.get(instelling=a.vo)
+    b.levering = RodLevering.objects.get(instelling=b.vo)
+
+    gebruikers = {
+        "applicatiebeheerder": app,
+        "beheerder_vo_a": a.beheerder,
+        "beheerder_mbo_a": gebruiker_met_rol("beheerder", instelling=a.mbo, username="beheerder-roc-noord"),
+        "coordinator_a": gebruiker_met_rol("coordinator", overeenkomst=a.overeenkomst, username="coord-noord"),
+        "lezer_vo_a": gebruiker_met_rol("lezer", instelling=a.vo, username="lezer-noord"),
+        "zonder_rol": GebruikerFactory(username="zonder-rol"),
+    }
+    assert a.auditregel is not None and b.auditregel is not None
+    assert Fasewissel.objects.filter(pk=b.fasewissel.pk).exists()
+    return Wereld(
+        a=a,
+        b=b,
+        gebruikers=gebruikers,
+        oosterling=Leerling.objects.get(pk=oost_vo.leerling_id),
+        wisselaar=Leerling.objects.get(pk=wissel_vo.leerling_id),
+        wisselaar_oost_vo=wissel_oost_vo,
+        route_oost=route_oost,
+        app=app,
+    )
