@@ -60,11 +60,6 @@ def ontsleutel(token: str) -> str:
         ) from exc
 
 
-def herversleutel(token: str) -> str:
-    """The token under the current first key (for key rotation)."""
-    return fernet().rotate(token.encode()).decode()
-
-
 def zoekhash(value: str | None) -> str | None:
     """The keyed hash of a personal number, for uniqueness and exact search; None for no number."""
     if not value:

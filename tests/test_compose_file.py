@@ -19,6 +19,8 @@ def test_app_services_use_the_real_services_and_no_secret_defaults(service):
     assert env["DATABASE_URL"].startswith("postgres://") and env["REDIS_URL"].startswith("redis://")
     # ${VAR:?message} makes compose refuse to start without the secret: no default is committed.
     assert env["DJANGO_SECRET_KEY"].startswith("${DJANGO_SECRET_KEY:?")
+    for sleutel in ("LEERROUTE_VERSLEUTELSLEUTELS", "LEERROUTE_BSN_HASHSLEUTEL"):
+        assert env[sleutel].startswith(f"${{{sleutel}:?"), sleutel
     assert env["DJANGO_ENV"] == "production"
 
 

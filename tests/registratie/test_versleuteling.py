@@ -2,14 +2,16 @@
 found by exact match through a keyed hash; plain numbers stored before encryption are converted."""
 
 import datetime
+import io
 
 import pytest
 from django.core.exceptions import ImproperlyConfigured, ValidationError
+from django.core.management import call_command
 from django.db import connection
 from django.db.migrations.executor import MigrationExecutor
 
 from registratie.models import Leerling
-from samenwerking.versleuteling import herversleutel, zoekhash
+from samenwerking.versleuteling import zoekhash
 from tests.factories import InstellingFactory, LeerlingFactory
 
 BSN = "123456782"
@@ -72,21 +74,24 @@ def test_a_second_student_with_the_same_bsn_is_refused_by_the_hash():
 
 
 @pytest.mark.django_db
-def test_a_rotated_key_still_reads_old_tokens(settings):
+def test_key_rotation_with_the_command(settings):
     from cryptography.fernet import Fernet
 
     leerling = LeerlingFactory(bsn=BSN)
-    oud_token = _kolommen(leerling.pk)[0]
-    settings.LEERROUTE_VERSLEUTELSLEUTELS = [
-        Fernet.generate_key().decode(),
-        *settings.LEERROUTE_VERSLEUTELSLEUTELS,
-    ]
+    ander = LeerlingFactory(bsn=None, onderwijsnummer="101234564")
+    oude_sleutels = settings.LEERROUTE_VERSLEUTELSLEUTELS
+    nieuwe_sleutel = Fernet.generate_key().decode()
+    settings.LEERROUTE_VERSLEUTELSLEUTELS = [nieuwe_sleutel, *oude_sleutels]
+    assert Leerling.objects.get(pk=leerling.pk).bsn == BSN  # old tokens still read
+    settings.LEERROUTE_BSN_HASHSLEUTEL = "een-nieuwe-hashsleutel-van-minstens-32-tekens"
+    uit = io.StringIO()
+    call_command("nummers_herversleutelen", batch=1, stdout=uit)
+    assert "Klaar: 2 leerlingen." in uit.getvalue()
+    settings.LEERROUTE_VERSLEUTELSLEUTELS = [nieuwe_sleutel]  # old key dropped
     assert Leerling.objects.get(pk=leerling.pk).bsn == BSN
-    nieuw_token = herversleutel(oud_token)
-    settings.LEERROUTE_VERSLEUTELSLEUTELS = settings.LEERROUTE_VERSLEUTELSLEUTELS[:1]  # old key gone
-    with connection.cursor() as cursor:
-        cursor.execute("UPDATE registratie_leerling SET bsn = %s WHERE id = %s", [nieuw_token, leerling.pk])
-    assert Leerling.objects.get(pk=leerling.pk).bsn == BSN
+    assert Leerling.objects.get(pk=ander.pk).onderwijsnummer == "101234564"
+    assert list(Leerling.objects.met_nummer(BSN)) == [leerling]
+    assert list(Leerling.objects.met_nummer("101234564")) == [ander]
 
 
 @pytest.mark.django_db
