@@ -105,7 +105,8 @@ def test_a_missing_key_is_a_clear_configuration_error_without_the_number(setting
     assert BSN not in str(exc.value)
 
 
-@pytest.mark.django_db(transaction=True)
+# serialized_rollback: the migrations run back and forth; the tables get their data back after.
+@pytest.mark.django_db(transaction=True, serialized_rollback=True)
 def test_migration_encrypts_numbers_stored_in_plain_text(request):
     if request.config.getoption("nomigrations"):
         pytest.skip("needs the migrations (run without --no-migrations, as `make test` does)")
