@@ -140,7 +140,7 @@ class LeerlingViewSet(ScopedReadOnlyViewSet):
         responses=SituatieSerializer,
     )
     @action(detail=True, methods=["get"])
-    def situatie(self, request, pk=None):
+    def situatie(self, request, pk=None, format=None):  # format: the .json suffix route
         """Route year, expected fase and who is responsible for what on a date (default today)."""
         leerling = self.get_object()
         try:
@@ -153,7 +153,7 @@ class LeerlingViewSet(ScopedReadOnlyViewSet):
 
     @extend_schema(request=NummerZoekenSerializer, responses={200: LeerlingSerializer, 404: None})
     @action(detail=False, methods=["post"])
-    def zoeken(self, request):
+    def zoeken(self, request, format=None):
         """Find a student by exact BSN or onderwijsnummer. POST, so the number stays out of URLs
         and access logs; 404 when no student with that number is within your scope."""
         invoer = NummerZoekenSerializer(data=request.data)
