@@ -14,6 +14,8 @@ from django_otp.plugins.otp_totp.models import TOTPDevice
 from rest_framework.authtoken.admin import TokenAdmin
 from rest_framework.authtoken.models import TokenProxy
 
+from samenwerking import audit
+from samenwerking.models import AuditActie, Kanaal
 from samenwerking.scope import scope_for
 
 
@@ -42,12 +44,42 @@ class ApplicatiebeheerMixin:
         return _applicatiebeheer(request)
 
 
-class ApiTokenAdmin(ApplicatiebeheerMixin, TokenAdmin):
+class ToegangAuditMixin:
+    """Creating or removing a way in (API token, authenticator app) goes into the audit trail."""
+
+    omschrijving = ""
+
+    def _audit(self, request, obj, actie):
+        audit.record_toegang(
+            model=obj._meta.label,
+            omschrijving=self.omschrijving,
+            eigenaar=obj.user,
+            actie=actie,
+            door=request.user,
+            kanaal=Kanaal.ADMIN,
+        )
+
+    def save_model(self, request, obj, form, change):
+        super().save_model(request, obj, form, change)
+        self._audit(request, obj, AuditActie.GEWIJZIGD if change else AuditActie.AANGEMAAKT)
+
+    def delete_model(self, request, obj):
+        self._audit(request, obj, AuditActie.VERWIJDERD)
+        super().delete_model(request, obj)
+
+    def delete_queryset(self, request, queryset):
+        for obj in queryset.select_related("user"):  # a handful of rows, chosen by hand
+            self._audit(request, obj, AuditActie.VERWIJDERD)
+        super().delete_queryset(request, queryset)
+
+
+class ApiTokenAdmin(ApplicatiebeheerMixin, ToegangAuditMixin, TokenAdmin):
     kan_toevoegen = True
+    omschrijving = "API-token"
 
 
-class AuthenticatorAdmin(ApplicatiebeheerMixin, TOTPDeviceAdmin):
-    pass
+class AuthenticatorAdmin(ApplicatiebeheerMixin, ToegangAuditMixin, TOTPDeviceAdmin):
+    omschrijving = "authenticator-app"
 
 
 class InlogblokkadeAdmin(ApplicatiebeheerMixin, AccessAttemptAdmin):

@@ -70,6 +70,19 @@ def record(
     return row
 
 
+def record_toegang(*, model: str, omschrijving: str, eigenaar, actie: str, door, kanaal: str) -> AuditRegel:
+    """An API token or authenticator app created or removed. Filed under the user it belongs to:
+    the row itself is a secret (a token's primary key is the token), so nothing of it is stored."""
+    return AuditRegel.objects.create(
+        gebruiker=door if getattr(door, "is_authenticated", False) else None,
+        kanaal=kanaal,
+        actie=actie,
+        model=model,
+        object_id=str(eigenaar.pk),
+        object_repr=f"{omschrijving} van {eigenaar}"[:200],
+    )
+
+
 def _insert(rows: list[AuditRegel], batch_size: int) -> int:
     AuditRegel.objects.bulk_create(rows, batch_size=batch_size)
     return len(rows)

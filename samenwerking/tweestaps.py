@@ -16,6 +16,7 @@ import segno
 from django import forms
 from django.conf import settings
 from django.contrib.auth.decorators import login_required
+from django.db import transaction
 from django.http import JsonResponse
 from django.shortcuts import redirect, render, resolve_url
 from django.urls import reverse
@@ -29,6 +30,8 @@ from django_otp import login as otp_login
 from django_otp.plugins.otp_totp.models import TOTPDevice
 from rest_framework.views import APIView
 
+from samenwerking import audit
+from samenwerking.models import AuditActie, Kanaal
 from samenwerking.scope import scope_for
 
 # Pages an unverified user who must use two-step login may still open.
@@ -185,8 +188,17 @@ def tweestaps_instellen(request):
         apparaat = TOTPDevice.objects.create(user=user, name=_("Authenticator-app"), confirmed=False)
     form = CodeForm(request.POST or None, apparaten=[apparaat])
     if request.method == "POST" and form.is_valid():
-        apparaat.confirmed = True
-        apparaat.save(update_fields=["confirmed"])
+        with transaction.atomic():
+            apparaat.confirmed = True
+            apparaat.save(update_fields=["confirmed"])
+            audit.record_toegang(
+                model=apparaat._meta.label,
+                omschrijving="authenticator-app",
+                eigenaar=user,
+                actie=AuditActie.AANGEMAAKT,
+                door=user,
+                kanaal=Kanaal.UI,
+            )
         return _rond_af(request, apparaat, volgende)
     geheim = b32encode(apparaat.bin_key).decode()
     qr = segno.make(apparaat.config_url, error="m")
@@ -212,3 +224,16 @@ def geblokkeerd(request, original_response=None, credentials=None):
         "minuten": max(1, round(cool_off.total_seconds() / 60)) if cool_off else None,
     }
     return render(request, "registration/geblokkeerd.html", context, status=429)
+
+
+def client_ip(request) -> str | None:
+    """The client's address for django-axes. Behind ``LEERROUTE_PROXY_AANTAL`` trusted reverse
+    proxies it is the address the outermost of them saw: the N-th entry of X-Forwarded-For from
+    the right (entries further left are whatever the client sent, so never trusted)."""
+    aantal = settings.LEERROUTE_PROXY_AANTAL
+    if aantal > 0:
+        doorgestuurd = [a.strip() for a in request.META.get("HTTP_X_FORWARDED_FOR", "").split(",")]
+        doorgestuurd = [a for a in doorgestuurd if a]
+        if len(doorgestuurd) >= aantal:
+            return doorgestuurd[-aantal]
+    return request.META.get("REMOTE_ADDR")

@@ -11,6 +11,7 @@ from django_otp.plugins.otp_totp.models import TOTPDevice
 from rest_framework.authtoken.models import Token
 from rest_framework.test import APIClient
 
+from samenwerking.models import AuditRegel
 from samenwerking.tweestaps import vereist_tweestaps
 from tests.factories import GebruikerFactory, InstellingFactory, OvereenkomstFactory, gebruiker_met_rol
 from tests.login import inloggen
@@ -68,6 +69,19 @@ def test_lockout_is_per_username_and_address(client, lezer):
     client.post("/uitloggen/")
     # ...and so does the same user from elsewhere: an attacker cannot lock a user out everywhere.
     assert wachtwoord_inloggen(client, "lezer", REMOTE_ADDR="10.0.0.2").status_code == 302
+
+
+def test_behind_a_proxy_the_lockout_uses_the_forwarded_client_address(client, lezer, settings):
+    settings.LEERROUTE_PROXY_AANTAL = 1
+    via_proxy = {"REMOTE_ADDR": "172.18.0.2"}
+    for _ in range(5):
+        wachtwoord_inloggen(client, "lezer", "fout", HTTP_X_FORWARDED_FOR="1.2.3.4", **via_proxy)
+    # A forged entry in front of the proxy's own does not escape the lockout...
+    r = wachtwoord_inloggen(client, "lezer", HTTP_X_FORWARDED_FOR="9.9.9.9, 1.2.3.4", **via_proxy)
+    assert r.status_code == 429
+    # ...while the user at another address behind the same proxy logs in.
+    r = wachtwoord_inloggen(client, "lezer", HTTP_X_FORWARDED_FOR="5.6.7.8", **via_proxy)
+    assert r.status_code == 302
 
 
 def test_a_successful_login_resets_the_count(client, lezer):
@@ -146,6 +160,8 @@ def test_setup_shows_qr_and_key_refuses_a_wrong_code_and_accepts_the_right_one(c
     apparaat.refresh_from_db()
     assert apparaat.confirmed
     assert client.session[DEVICE_ID_SESSION_KEY] == apparaat.persistent_id
+    regel = AuditRegel.objects.get(model="otp_totp.TOTPDevice")
+    assert (regel.actie, regel.gebruiker, regel.object_id) == ("create", beheerder, str(beheerder.pk))
     r = client.get("/")
     assert r.status_code == 200 and "Overzicht" in r.content.decode()
     assert client.get("/beheer/").status_code == 200
@@ -233,7 +249,10 @@ def test_applicatiebeheerder_creates_a_token_in_the_admin(client, beheerder):
     assert client.get("/beheer/authtoken/tokenproxy/add/").status_code == 200
     r = client.post("/beheer/authtoken/tokenproxy/add/", {"user": beheerder.pk})
     assert r.status_code == 302
-    assert Token.objects.filter(user=beheerder).exists()
+    token = Token.objects.get(user=beheerder)
+    regel = AuditRegel.objects.get(model="authtoken.TokenProxy")
+    assert (regel.actie, regel.kanaal, regel.object_id) == ("create", "admin", str(beheerder.pk))
+    assert token.key not in f"{regel.object_repr} {regel.oud} {regel.nieuw}"
     # ...which a beheerder cannot.
     client.post("/uitloggen/")
     inloggen(client, beheerder)
