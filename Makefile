@@ -36,6 +36,7 @@ lint: install
 bench: install
 	$(PY) manage.py bench_seed --students $(or $(BENCH_STUDENTS),50000) --reset
 	$(PY) manage.py bench_rod --students $(or $(BENCH_STUDENTS),50000)
+	$(PY) manage.py bench_anonimiseren
 
 worker: install
 	$(VENV)/bin/celery -A config worker --loglevel=INFO

@@ -15,6 +15,9 @@ CELERY_TASK_TIME_LIMIT  hard time limit per task in seconds (default 3600)
 CELERY_TASK_SOFT_TIME_LIMIT  soft limit in seconds (default 3300)
 LEERROUTE_CHECK_PHASES_TIME  "HH:MM" of the nightly fase check (default "02:00")
 LEERROUTE_ROD_EXPORT_TIME    "HH:MM" of the nightly ROD delivery (default "03:00")
+LEERROUTE_ANONIMISEREN_TIME  "HH:MM" of the nightly anonymisation (retention; default "04:00")
+LEERROUTE_BEWAARTERMIJN_JAREN  years after the end of a student's route after which their personal
+                        data is anonymised (registratie/bewaartermijn.py; default 5)
 LEERROUTE_MBO_STUDIEFINANCIERING  "1"/"0": whether the mbo-fase gives studiefinanciering
                         (R-INS-9, general practice, not in the seeds; default "1")
 LEERROUTE_MBO_REISPRODUCT  "1"/"0": the same for the studentenreisproduct (default "1")
@@ -29,6 +32,8 @@ DJANGO_CSRF_TRUSTED_ORIGINS  comma separated origins with scheme that may POST f
 DJANGO_HSTS_SECONDS     Strict-Transport-Security max-age (default 31536000 in production, 0 otherwise)
 LEERROUTE_LOGIN_MAX_POGINGEN  failed logins (per username + IP address) before a lockout (default 5)
 LEERROUTE_LOGIN_BLOKKADE_MINUTEN  how long such a lockout lasts, in minutes (default 30)
+LEERROUTE_PROXY_AANTAL  number of trusted reverse proxies in front of the app that add
+                        X-Forwarded-For (default 0): the lockout then uses the client's address
 """
 
 import os
@@ -164,6 +169,8 @@ AXES_HANDLER = "axes.handlers.database.AxesDatabaseHandler"
 AXES_FAILURE_LIMIT = int(env("LEERROUTE_LOGIN_MAX_POGINGEN", "5"))
 AXES_COOLOFF_TIME = timedelta(minutes=int(env("LEERROUTE_LOGIN_BLOKKADE_MINUTEN", "30")))
 AXES_LOCKOUT_PARAMETERS = [["username", "ip_address"]]
+LEERROUTE_PROXY_AANTAL = int(env("LEERROUTE_PROXY_AANTAL", "0"))
+AXES_CLIENT_IP_CALLABLE = "samenwerking.tweestaps.client_ip"
 AXES_RESET_ON_SUCCESS = True
 # The Dutch page templates/registration/geblokkeerd.html, status 429 (Too Many Requests).
 AXES_LOCKOUT_CALLABLE = "samenwerking.tweestaps.geblokkeerd"
@@ -280,6 +287,7 @@ CELERY_IMPORTS = ("registratie.rod.tasks",)
 
 _check_hour, _check_minute = env_time("LEERROUTE_CHECK_PHASES_TIME", "02:00")
 _rod_hour, _rod_minute = env_time("LEERROUTE_ROD_EXPORT_TIME", "03:00")
+_anon_hour, _anon_minute = env_time("LEERROUTE_ANONIMISEREN_TIME", "04:00")
 # The one beat schedule. Each entry names a task that tests/test_celery_beat.py imports.
 CELERY_BEAT_SCHEDULE = {
     "check-phases-nightly": {
@@ -289,6 +297,10 @@ CELERY_BEAT_SCHEDULE = {
     "rod-export-nightly": {
         "task": "registratie.rod.tasks.rod_export_task",
         "schedule": crontab(hour=_rod_hour, minute=_rod_minute),
+    },
+    "anonymise-nightly": {
+        "task": "registratie.tasks.anonimiseren_task",
+        "schedule": crontab(hour=_anon_hour, minute=_anon_minute),
     },
 }
 
@@ -304,6 +316,8 @@ CACHES = {
 # follows the ordinary mbo rules, which we keep configurable.
 LEERROUTE_MBO_STUDIEFINANCIERING = env_bool("LEERROUTE_MBO_STUDIEFINANCIERING", True)
 LEERROUTE_MBO_REISPRODUCT = env_bool("LEERROUTE_MBO_REISPRODUCT", True)
+# Retention: personal data of students whose route ended longer ago is anonymised nightly.
+LEERROUTE_BEWAARTERMIJN_JAREN = int(env("LEERROUTE_BEWAARTERMIJN_JAREN", "5"))
 
 # Personal numbers at rest (samenwerking/versleuteling.py). Development and tests use fixed local
 # keys; production refuses to start without its own.

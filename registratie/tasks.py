@@ -1,9 +1,10 @@
-"""Thin Celery tasks: arguments in, a function of registratie.checks called.
+"""Thin Celery tasks: arguments in, a function of registratie.checks or .bewaartermijn called.
 
-Beat runs ``check_phases_task`` nightly (settings.CELERY_BEAT_SCHEDULE, time from
-LEERROUTE_CHECK_PHASES_TIME). The task is idempotent (a re-run adds no signal twice), acknowledged
-late (CELERY_TASK_ACKS_LATE), retried with exponential backoff when the database is unavailable,
-and a lock in the cache (Redis) keeps two runs from overlapping.
+Beat runs ``check_phases_task`` and ``anonimiseren_task`` nightly (settings.CELERY_BEAT_SCHEDULE,
+times from LEERROUTE_CHECK_PHASES_TIME and LEERROUTE_ANONIMISEREN_TIME). Each task is idempotent
+(a re-run adds no signal twice, anonymises nobody twice), acknowledged late (CELERY_TASK_ACKS_LATE),
+retried with exponential backoff when the database is unavailable, and a lock in the cache (Redis)
+keeps two runs from overlapping.
 """
 
 from __future__ import annotations
@@ -14,7 +15,7 @@ import logging
 from celery import shared_task
 from django.db import InterfaceError, OperationalError
 
-from registratie import checks, locks
+from registratie import bewaartermijn, checks, locks
 
 logger = logging.getLogger(__name__)
 
@@ -37,4 +38,26 @@ def check_phases_task(datum: str | None = None) -> dict:
         return {"overgeslagen": True}
     samenvatting = resultaat.samenvatting()
     logger.info("check_phases: %s", samenvatting)
+    return samenvatting
+
+
+@shared_task(
+    name="registratie.tasks.anonimiseren_task",
+    autoretry_for=(OperationalError, InterfaceError),
+    retry_backoff=True,
+    retry_backoff_max=600,
+    retry_jitter=True,
+    max_retries=5,
+)
+def anonimiseren_task(datum: str | None = None) -> dict:
+    """Retention: anonymise the students whose route ended more than LEERROUTE_BEWAARTERMIJN_JAREN
+    years before ``datum`` (ISO date; default today). Idempotent: chunks that finished stay done,
+    a re-run continues with the rest and then finds nothing."""
+    peildatum = datetime.date.fromisoformat(datum) if datum else None
+    try:
+        samenvatting = bewaartermijn.draai(peildatum)
+    except locks.AlBezig:
+        logger.warning("anonimiseren: een andere run loopt nog; deze run slaat over")
+        return {"overgeslagen": True}
+    logger.info("anonimiseren: %s", samenvatting)
     return samenvatting

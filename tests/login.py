@@ -13,9 +13,8 @@ def inloggen(client, user):
     client.force_login(user)
     # A fresh copy: the rule caches the user's roles on the object, which the test may change later.
     if vereist_tweestaps(type(user).objects.get(pk=user.pk)):
-        apparaat = (
-            TOTPDevice.objects.filter(user=user, confirmed=True).first()
-            or TOTPDevice.objects.create(user=user, name="test", confirmed=True)
+        apparaat = TOTPDevice.objects.filter(user=user, confirmed=True).first() or TOTPDevice.objects.create(
+            user=user, name="test", confirmed=True
         )
         session = client.session
         session[DEVICE_ID_SESSION_KEY] = apparaat.persistent_id

@@ -58,9 +58,11 @@ _EIGEN_VELDEN = (
 
 def inschrijvingen_stroom(instelling: Instelling, *, chunk_size: int = 2000):
     """Every inschrijving of ``instelling`` with what its record needs, sorted by key, streamed
-    (a server-side cursor on PostgreSQL: call inside a transaction)."""
+    (a server-side cursor on PostgreSQL: call inside a transaction). Anonymised students
+    (registratie/bewaartermijn.py) are left out, here and in standen_stroom: their keys are
+    neither delivered again nor withdrawn."""
     return (
-        Inschrijving.objects.filter(instelling=instelling)
+        Inschrijving.objects.filter(instelling=instelling, leerling__geanonimiseerd_op__isnull=True)
         .annotate(**_INSCHRIJVING_VELDEN)
         .order_by(_op_sleutel("inschrijvingsvolgnummer"))
         .values_list(*_EIGEN_VELDEN, *_INSCHRIJVING_VELDEN, named=True)
@@ -84,11 +86,18 @@ STAND_VELDEN = (
 )
 
 
+# A state whose enrolment belongs to an anonymised student is out of the delivery for good.
+_niet_geanonimiseerd = Q(inschrijving__isnull=True) | Q(
+    inschrijving__leerling__geanonimiseerd_op__isnull=True
+)
+
+
 def standen_stroom(instelling: Instelling, *, chunk_size: int = 2000):
     """The delivery state of every key of ``instelling``, sorted like inschrijvingen_stroom, with
     whether its signal is still open."""
     return (
         RodStand.objects.filter(instelling=instelling)
+        .filter(_niet_geanonimiseerd)
         .annotate(
             signaal_open=Case(
                 When(signaal__status__in=SIGNAAL_OPEN, then=Value(True)),
@@ -131,6 +140,7 @@ def vastgehouden_voor(user):
     return (
         RodStand.objects.for_user(user, scope.VIEW)
         .filter(Q(vastgehouden=True) | Q(terugkoppeling="afgekeurd"))
+        .filter(_niet_geanonimiseerd)
         .select_related("instelling", "signaal", "inschrijving")
         .order_by("instelling__brin", "sleutel")
     )

@@ -4,16 +4,10 @@ the law forbids, sees the rule id, and then saves an allowed one."""
 import pytest
 
 from leerroute.models import Leerroute
+from tests.e2e.browser import login
 from tests.factories import KwalificatieFactory, OvereenkomstFactory, gebruiker_met_rol
 
 pytestmark = [pytest.mark.e2e, pytest.mark.django_db(transaction=True)]
-
-
-def login(page, live_server, username):
-    page.goto(f"{live_server.url}/inloggen/")
-    page.get_by_label("Gebruikersnaam").fill(username)
-    page.get_by_label("Wachtwoord").fill("geheim-wachtwoord-1")
-    page.get_by_role("button", name="Inloggen").click()
 
 
 def test_login_page_is_dutch_and_wrong_password_is_explained(page, live_server):
