@@ -112,12 +112,32 @@ def draai(peildatum: datetime.date | None = None) -> dict:
     peildatum = peildatum or timezone.localdate()
     with locks.enkele_run(LOCK_NAAM, timeout=settings.CELERY_TASK_TIME_LIMIT):
         aantal = anonimiseren(peildatum=peildatum)
+        bestanden = rod_bestanden_opruimen(peildatum=peildatum)
     return {
         "peildatum": peildatum.isoformat(),
         "bewaartermijn_jaren": bewaartermijn_jaren(),
         "grensdatum": grensdatum(peildatum).isoformat(),
         "geanonimiseerd": aantal,
+        "rod_bestanden_verwijderd": bestanden,
     }
+
+
+def rod_bestanden_opruimen(*, peildatum: datetime.date, jaren: int | None = None) -> int:
+    """Delete ROD delivery and feedback files older than the retention period: they hold names and
+    BSNs in full. The rows stay (volgnummer, sha256, counts), so the delivery history still adds up."""
+    from registratie.rod.models import RodLevering, RodTerugkoppeling
+
+    grens = timezone.make_aware(datetime.datetime.combine(grensdatum(peildatum, jaren), datetime.time.min))
+    verwijderd = 0
+    for model, datum_veld in ((RodLevering, "aangemaakt_op"), (RodTerugkoppeling, "ingelezen_op")):
+        oud = model.objects.filter(**{f"{datum_veld}__lt": grens}).exclude(bestand="")
+        # A handful of files per instelling per night: the storage deletes them one by one,
+        # the rows are cleared in one update.
+        namen = list(oud.values_list("bestand", flat=True))
+        for naam in namen:
+            model._meta.get_field("bestand").storage.delete(naam)
+        verwijderd += oud.update(bestand="")
+    return verwijderd
 
 
 def anonimiseren(

@@ -12,7 +12,7 @@ from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import ValidationError
 from django.core.paginator import Paginator
-from django.http import FileResponse
+from django.http import FileResponse, Http404
 from django.shortcuts import get_object_or_404, redirect, render
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_POST
@@ -68,6 +68,8 @@ def levering_detail(request, pk: int):
 @require_GET
 def levering_bestand(request, pk: int):
     levering = _levering(request, pk)
+    if not levering.bestand:
+        raise Http404(_("Het bestand van deze levering is na de bewaartermijn verwijderd."))
     services.levering_gedownload(levering=levering, door=request.user, kanaal=Kanaal.UI)
     return FileResponse(
         levering.bestand.open("rb"),

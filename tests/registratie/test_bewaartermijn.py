@@ -5,6 +5,7 @@ of monitoring stay, and the trail and ROD keep nothing that names them."""
 import datetime
 import io
 import json
+import os
 
 import pytest
 from django.core.cache import cache
@@ -12,6 +13,7 @@ from django.core.management import call_command
 from django.db import connection
 from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
+from django.utils import timezone
 
 from registratie import bewaartermijn, checks, tasks
 from registratie import services as registratie_services
@@ -267,6 +269,7 @@ def test_the_nightly_task_runs_the_same_under_its_lock(w):
         "bewaartermijn_jaren": 5,
         "grensdatum": "2021-01-15",
         "geanonimiseerd": 3,
+        "rod_bestanden_verwijderd": 0,
     }
     assert tasks.anonimiseren_task.apply(args=["2026-01-15"]).get()["geanonimiseerd"] == 0
 
@@ -392,3 +395,30 @@ def test_the_fase_check_raises_nothing_new_for_anonymised_students(w):
     checks.check_phases(peildatum=PEIL)
     nieuw = Signaal.objects.exclude(pk__in=voor)
     assert not nieuw.filter(leerling__geanonimiseerd_op__isnull=False).exists()
+
+
+def test_old_rod_files_are_deleted_and_the_rows_kept(db, settings, tmp_path, client):
+    settings.MEDIA_ROOT = tmp_path / "media"
+    route = route_met_vestigingen()
+    leerling_in_route(route)
+    leveringen = [r.levering for r in rod_services.rod_exporteren(peildatum=PEILDATUM) if r.levering]
+    paden = [levering.bestand.path for levering in leveringen]
+    assert paden and all(os.path.exists(p) for p in paden)
+
+    # Within the retention period nothing goes.
+    assert bewaartermijn.rod_bestanden_opruimen(peildatum=PEILDATUM + datetime.timedelta(days=365)) == 0
+    assert all(os.path.exists(p) for p in paden)
+
+    later = timezone.localdate() + datetime.timedelta(days=365 * 6)
+    assert bewaartermijn.rod_bestanden_opruimen(peildatum=later) == len(leveringen)
+    assert not any(os.path.exists(p) for p in paden)
+    levering = type(leveringen[0]).objects.get(pk=leveringen[0].pk)
+    assert levering.sha256 and levering.aantal_records and not levering.bestand
+
+    beheerder = gebruiker_met_rol("beheerder", instelling=levering.instelling)
+    inloggen(client, beheerder)
+    assert client.get(reverse("rod:bestand", args=[levering.pk])).status_code == 404
+    assert (
+        "na de bewaartermijn verwijderd"
+        in client.get(reverse("rod:levering", args=[levering.pk])).content.decode()
+    )
