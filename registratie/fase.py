@@ -169,8 +169,11 @@ def fase_op(inschrijving, datum: datetime.date) -> str:
     return inschrijving.fase
 
 
-def situatie(leerling, datum: datetime.date | None = None) -> Situatie:
+def situatie(leerling, datum: datetime.date | None = None, *, user=None) -> Situatie:
     """Route year, expected fase and responsibilities of ``leerling`` on ``datum`` (default today).
+
+    With ``user``, only the enrolments that user may see count: a partner school sees the route
+    it shares, not where the student went next.
 
     R-INS-7: vo-school — vmbo education, vmbo examination and diploma, absence reports in the
     vo-fase; mbo-instelling — mbo education, examination and diploma, BPV, absence reports from
@@ -183,11 +186,13 @@ def situatie(leerling, datum: datetime.date | None = None) -> Situatie:
     from django.db.models import Prefetch
 
     from leerroute.models import Programmaonderdeel
-    from registratie.models import Fasewissel
+    from registratie.models import Fasewissel, Inschrijving
 
     datum = datum or _vandaag()
+    bron = leerling.inschrijvingen.all() if user is None else Inschrijving.objects.for_user(user)
     inschrijvingen = list(
-        leerling.inschrijvingen.select_related(
+        bron.filter(leerling=leerling)
+        .select_related(
             "leerroute__overeenkomst__vo_instelling",
             "leerroute__overeenkomst__mbo_instelling",
             "leerroute__kwalificatie",

@@ -207,8 +207,10 @@ def _leerling_context(request, leerling, uitstroom_form=None) -> dict:
         "leerling": leerling,
         "nummer": leerling.nummer_gemaskeerd,
         "mag_nummer_inzien": selectors.mag_nummer_inzien(request.user, leerling),
-        "vandaag": fase.situatie(leerling, vandaag),
-        "gekozen": fase.situatie(leerling, gekozen) if gekozen and gekozen != vandaag else None,
+        "vandaag": fase.situatie(leerling, vandaag, user=request.user),
+        "gekozen": (
+            fase.situatie(leerling, gekozen, user=request.user) if gekozen and gekozen != vandaag else None
+        ),
         "datum_form": datum_form,
         "status_labels": fase.STATUS_LABELS,
         "inschrijvingen": Inschrijving.objects.for_user(request.user)

@@ -1,5 +1,6 @@
 from django.contrib import admin
 from django.contrib.auth.admin import UserAdmin
+from django.contrib.auth.models import Group
 from django.core.exceptions import ValidationError
 from django.db.models import BLANK_CHOICE_DASH
 from django.http import Http404
@@ -21,6 +22,11 @@ from samenwerking.models import (
     Samenwerkingsovereenkomst,
     Vestiging,
 )
+
+# Roles are Lidmaatschappen, not Django groups: the Group admin would only show a screen nobody
+# may use.
+if admin.site.is_registered(Group):
+    admin.site.unregister(Group)
 
 
 @admin.register(Bestuur)

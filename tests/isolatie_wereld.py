@@ -14,7 +14,9 @@ from __future__ import annotations
 import datetime
 from dataclasses import dataclass, field
 
-from django.contrib.auth.models import Group
+from axes.models import AccessAttempt, AccessFailureLog, AccessLog
+from django_otp.plugins.otp_totp.models import TOTPDevice
+from rest_framework.authtoken.models import Token, TokenProxy
 
 from leerroute.models import LeerjaarProgramma
 from registratie import services
@@ -86,7 +88,13 @@ class Kant:
     auditregel: object = None
     beheerder: object = None  # the vo-school's beheerder
     lidmaatschap: object = None
-    groep: object = None
+    # Login security (applicatiebeheer only): the beheerder's API token, authenticator app and
+    # django-axes rows.
+    token: object = None
+    authenticator: object = None
+    inlogpoging: object = None
+    inloglog: object = None
+    mislukte_inlog: object = None
 
 
 @dataclass
@@ -101,6 +109,13 @@ class Wereld:
     wisselaar_oost_vo: object = None
     route_oost: object = None
     app: object = None
+
+    @property
+    def b_nummers(self) -> list[str]:
+        """B's students' full personal numbers: never in an answer to an A-side user."""
+        return [
+            n for lln in (self.b.leerling, self.b.vertrekker) for n in (lln.bsn, lln.onderwijsnummer) if n
+        ]
 
 
 def _kant(naam: str, app) -> Kant:
@@ -157,7 +172,13 @@ def _kant(naam: str, app) -> Kant:
     k.beheerder = gebruiker_met_rol("beheerder", instelling=k.vo, username=f"beheerder-{naam.lower()}")
     k.lidmaatschap = Lidmaatschap.objects.get(gebruiker=k.beheerder)
     k.auditregel = AuditRegel.objects.filter(instelling=k.vo).order_by("id").first()
-    k.groep = Group.objects.create(name=f"Groep {naam}")
+    k.token = TokenProxy.objects.get(pk=Token.objects.create(user=k.beheerder).pk)
+    k.authenticator = TOTPDevice.objects.create(user=k.beheerder, name=f"Telefoon {naam}", confirmed=True)
+    axes = {"username": k.beheerder.username, "ip_address": "192.0.2.1", "user_agent": "matrix"}
+    axes |= {"http_accept": "text/html", "path_info": "/inloggen/"}
+    k.inlogpoging = AccessAttempt.objects.create(**axes, failures_since_start=1)
+    k.inloglog = AccessLog.objects.create(**axes)
+    k.mislukte_inlog = AccessFailureLog.objects.create(**axes)
     return k
 
 
@@ -201,7 +222,9 @@ def bouw_wereld() -> Wereld:
         "applicatiebeheerder": app,
         "beheerder_vo_a": a.beheerder,
         "beheerder_mbo_a": gebruiker_met_rol("beheerder", instelling=a.mbo, username="beheerder-roc-noord"),
-        "coordinator_a": gebruiker_met_rol("coordinator", overeenkomst=a.overeenkomst, username="coord-noord"),
+        "coordinator_a": gebruiker_met_rol(
+            "coordinator", overeenkomst=a.overeenkomst, username="coord-noord"
+        ),
         "lezer_vo_a": gebruiker_met_rol("lezer", instelling=a.vo, username="lezer-noord"),
         "zonder_rol": GebruikerFactory(username="zonder-rol"),
     }

@@ -24,7 +24,6 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 
 import pytest
-from django.conf import settings
 from django.contrib import admin
 from django.contrib.contenttypes.models import ContentType
 from django.core.files.uploadedfile import SimpleUploadedFile
@@ -35,6 +34,7 @@ from rest_framework.test import APIClient
 
 from leerroute.models import Leerroute
 from registratie.models import Inschrijving, Leerling, RodTerugkoppeling, Signaal, Uitstroom
+from samenwerking.models import AuditRegel
 from tests.isolatie_wereld import A_MERKTEKENS, A_ROLLEN, B_MERKTEKENS, ROLLEN, Kant, bouw_wereld
 from tests.login import inloggen
 from tests.registratie.rod_helpers import terugkoppeling_xml
@@ -77,6 +77,7 @@ def alle_patronen() -> list[Patroon]:
 OK, OMGELEID, ONGELDIG, VERBODEN, NIET_GEVONDEN = 200, 302, 400, 403, 404
 LOGIN = "naar de inlogpagina"  # 302 to settings.LOGIN_URL
 BEHEER_LOGIN = "naar de inlogpagina van het beheer"  # 302 to admin:login
+GESCHIEDENIS = "naar de geschiedenis"  # 302 to the object's history page (samenwerking.geschiedenis)
 API_ANONIEM = "401 of 403"
 LEEG = "403, of 200 zonder gegevens"  # a list for a user without any role
 WEIGERINGEN = {NIET_GEVONDEN, VERBODEN, LOGIN, BEHEER_LOGIN, API_ANONIEM}
@@ -97,6 +98,11 @@ def _pk(obj) -> dict:
 
 def _object_id(obj) -> dict:
     return {"object_id": obj.pk}
+
+
+def _geen(obj) -> dict:
+    """The object is in the data or the page, not in the URL."""
+    return {}
 
 
 @dataclass
@@ -123,6 +129,7 @@ class Regel:
     lijst: bool = False
     publiek_b: bool = False  # B's object is public data (instellingen, DUO's registers)
     aanwezig: Callable | None = None  # (wereld, kant) -> [texts]
+    a_verborgen: tuple = ()  # roles of ``a`` that must NOT see their own side's object in the list
     bewijs: Callable | None = None  # (object) -> snapshot
     post_b: dict | None = None
     post_data: Callable | None = None
@@ -153,7 +160,9 @@ def _signaal_actie(data) -> Regel:
         object="signaal",
         methode="post",
         data=data,
-        bewijs=lambda s: Signaal.objects.filter(pk=s.pk).values("status", "afhandeling", "toegewezen_aan").get(),
+        bewijs=lambda s: (
+            Signaal.objects.filter(pk=s.pk).values("status", "afhandeling", "toegewezen_aan").get()
+        ),
     )
 
 
@@ -162,6 +171,7 @@ def _api_lijst(obj: str, *, publiek: bool = False, a=None) -> Regel:
         b=verwacht(OK, OK, LEEG, API_ANONIEM),
         a=a if a is not None else dict.fromkeys(A_ROLLEN, OK),
         object=obj,
+        kwargs=_geen,
         api=True,
         lijst=True,
         publiek_b=publiek,
@@ -216,7 +226,9 @@ MATRIX: dict[str, Regel] = {
     "api-docs": Regel(b=OVERAL_OK),
     "api-root": Regel(b=verwacht(OK, OK, OK, API_ANONIEM), api=True),
     # --- screens ----------------------------------------------------------------------------------
-    "registratie:signalen": _lijst_ui(lambda w, k: [k.signaal.toelichting[:14], _href("registratie:signaal", k.signaal)]),
+    "registratie:signalen": _lijst_ui(
+        lambda w, k: [_href("registratie:signaal", k.signaal), k.signaal.leerling.achternaam]
+    ),
     "registratie:signaal": _detail_ui("signaal", dict.fromkeys(A_ROLLEN, OK)),
     "registratie:signaal-toepassen": _signaal_actie(None),
     "registratie:signaal-afwijzen": _signaal_actie(lambda w, k: {"reden": "Matrix: geen afwijking"}),
@@ -235,8 +247,41 @@ MATRIX: dict[str, Regel] = {
         bewijs=_uitstroom_bewijs,
     ),
     "registratie:monitoring": _lijst_ui(lambda w, k: [k.leerroute.naam], zonder_rol=VERBODEN),
-    "rod:leveringen": _lijst_ui(
-        lambda w, k: [_href("rod:levering", k.levering)], a={"beheerder_vo_a": OK, "lezer_vo_a": OK}
+    # BSN search (POST, so the number stays out of URLs): B's number finds nothing for an A-side
+    # user (the same answer as an unknown number); the own student's number leads to the page.
+    "registratie:leerling-zoeken-nummer": Regel(
+        b=verwacht(OMGELEID, OK, LEEG, LOGIN),
+        a=dict.fromkeys(A_ROLLEN, OMGELEID),
+        object="leerling",
+        kwargs=_geen,
+        methode="post",
+        data=lambda w, k: {"nummer": k.leerling.bsn},
+    ),
+    # Reveal the full number (POST): those who may change the student, not a coordinator or lezer.
+    "registratie:leerling-nummer": Regel(
+        b=verwacht(OK, NIET_GEVONDEN, NIET_GEVONDEN, LOGIN),
+        a=verwacht(OK, OK, NIET_GEVONDEN, LOGIN, coordinator_a=VERBODEN, lezer_vo_a=VERBODEN),
+        object="leerling",
+        methode="post",
+        bewijs=lambda o: AuditRegel.objects.filter(model=o._meta.label, object_id=str(o.pk)).count(),
+    ),
+    # The history of one object: visible objects only (else 404), administrators only (else 403).
+    "geschiedenis": Regel(
+        b=verwacht(OK, NIET_GEVONDEN, NIET_GEVONDEN, LOGIN),
+        a=verwacht(OK, OK, NIET_GEVONDEN, LOGIN, coordinator_a=VERBODEN, lezer_vo_a=VERBODEN),
+        object="leerling",
+        kwargs=lambda o: {"label": o._meta.label_lower, "pk": o.pk},
+    ),
+    # Two-step login: everyone here is verified already (tests/login.py) or need not be: on to next.
+    "tweestaps-verifieren": Regel(b=verwacht(OMGELEID, OMGELEID, OMGELEID, LOGIN)),
+    "tweestaps-instellen": Regel(b=verwacht(OMGELEID, OMGELEID, OMGELEID, LOGIN)),
+    # A delivery (with BSNs) is listed for the vo-school's own beheerders only.
+    "rod:leveringen": Regel(
+        b=verwacht(OK, OK, LEEG, LOGIN),
+        a=dict.fromkeys(A_ROLLEN, OK),
+        a_verborgen=("beheerder_mbo_a", "coordinator_a", "lezer_vo_a"),
+        lijst=True,
+        aanwezig=lambda w, k: [_href("rod:levering", k.levering)],
     ),
     # The file holds BSNs: only the vo-school's own beheerders (not its lezer, the partner, the
     # coordinator).
@@ -260,13 +305,24 @@ MATRIX: dict[str, Regel] = {
     "leerling-list": _api_lijst("leerling"),
     "leerling-detail": _api_detail("leerling"),
     "leerling-situatie": _api_detail("leerling"),
+    # Search by number (POST, but a read): B's number is not found (404, as an unknown number),
+    # for every role; the own student is found, also by the coordinator and the lezer.
+    "leerling-zoeken": Regel(
+        b=verwacht(OK, NIET_GEVONDEN, NIET_GEVONDEN, API_ANONIEM),
+        a=verwacht(OK, OK, NIET_GEVONDEN, API_ANONIEM),
+        object="leerling",
+        kwargs=_geen,
+        methode="post",
+        data=lambda w, k: {"nummer": k.leerling.bsn},
+        api=True,
+    ),
     "inschrijving-list": _api_lijst("inschrijving"),
     "inschrijving-detail": _api_detail("inschrijving"),
     # --- the admin, besides the per-model URLs ------------------------------------------------------
     "admin:index": Regel(b=verwacht(OK, OK, BEHEER_LOGIN, BEHEER_LOGIN)),
     # Logged in with a role: on to the index; without one: the login form says so.
     "admin:login": Regel(b=verwacht(OMGELEID, OMGELEID, OK, OK)),
-    "admin:logout": Regel(b=verwacht(OK, OK, OMGELEID, OMGELEID), methode="post"),
+    "admin:logout": Regel(b=verwacht(OMGELEID, OMGELEID, OMGELEID, OMGELEID), methode="post"),
     "admin:password_change": Regel(b=verwacht(OK, OK, BEHEER_LOGIN, BEHEER_LOGIN)),
     "admin:password_change_done": Regel(b=verwacht(OK, OK, BEHEER_LOGIN, BEHEER_LOGIN)),
     "admin:jsi18n": Regel(b=verwacht(OK, OK, BEHEER_LOGIN, BEHEER_LOGIN)),
@@ -291,12 +347,23 @@ MATRIX: dict[str, Regel] = {
     ),
     # A user's password (UserAdmin): B's user is not found; a lezer or coordinator changes nobody.
     "admin:auth_user_password_change": Regel(
-        b=verwacht(
-            OK, NIET_GEVONDEN, BEHEER_LOGIN, BEHEER_LOGIN, coordinator_a=VERBODEN, lezer_vo_a=VERBODEN
-        ),
-        a={"applicatiebeheerder": OK, "beheerder_vo_a": OK, "beheerder_mbo_a": NIET_GEVONDEN},
+        b=verwacht(OK, NIET_GEVONDEN, BEHEER_LOGIN, BEHEER_LOGIN),
+        a={
+            "applicatiebeheerder": OK,
+            "beheerder_vo_a": OK,
+            "beheerder_mbo_a": NIET_GEVONDEN,
+            "lezer_vo_a": NIET_GEVONDEN,  # a lezer sees no users at all
+            "coordinator_a": NIET_GEVONDEN,
+        },
         object="beheerder",
         kwargs=lambda o: {"id": o.pk},
+    ),
+    # django-otp's secret-key pages: hidden for everyone (OTP_ADMIN_HIDE_SENSITIVE_DATA).
+    "admin:otp_totp_totpdevice_config": Regel(
+        b=verwacht(VERBODEN, VERBODEN, BEHEER_LOGIN, BEHEER_LOGIN), object="authenticator"
+    ),
+    "admin:otp_totp_totpdevice_qrcode": Regel(
+        b=verwacht(VERBODEN, VERBODEN, BEHEER_LOGIN, BEHEER_LOGIN), object="authenticator"
     ),
     "beheer/(?P<url>.*)$": Regel(
         b=verwacht(NIET_GEVONDEN, NIET_GEVONDEN, BEHEER_LOGIN, BEHEER_LOGIN),
@@ -308,7 +375,6 @@ MATRIX: dict[str, Regel] = {
 
 # For every model registered in the admin: the Kant attribute holding its object on each side.
 ADMIN_OBJECTEN = {
-    "auth.group": "groep",
     "samenwerking.bestuur": "bestuur",
     "samenwerking.instelling": "vo",
     "samenwerking.vestiging": "vestiging",
@@ -324,6 +390,11 @@ ADMIN_OBJECTEN = {
     "registratie.fasewissel": "fasewissel",
     "registratie.uitstroom": "uitstroom",
     "registratie.signaal": "signaal",
+    "authtoken.tokenproxy": "token",
+    "otp_totp.totpdevice": "authenticator",
+    "axes.accessattempt": "inlogpoging",
+    "axes.accesslog": "inloglog",
+    "axes.accessfailurelog": "mislukte_inlog",
 }
 # Public registry data (DUO) and reference data: every role views them (read-only unless they
 # are the user's own); everything else is scoped and answers 404 outside the scope.
@@ -333,11 +404,37 @@ ADMIN_PUBLIEK = {
     "samenwerking.vestiging",
     "leerroute.kwalificatie",
 }
-# Django's own Group admin: not scoped, guarded by Django model permissions that nobody in this
-# application has (roles are Lidmaatschappen), so 403 for every role.
-ADMIN_DJANGO_RECHTEN = {"auth.group"}
+# Login security (samenwerking/admin_toegang.py): the applicatiebeheerder only; 403 for every
+# other role, whichever side the row belongs to.
+ADMIN_APPLICATIEBEHEER = {
+    "authtoken.tokenproxy",
+    "otp_totp.totpdevice",
+    "axes.accessattempt",
+    "axes.accesslog",
+    "axes.accessfailurelog",
+}
 
 ADMIN_SOORTEN = ("changelist", "add", "change", "delete", "history")
+
+# Where a model's admin deliberately differs from the generic rule: (label, URL kind) ->
+# (overrides of b, overrides of a).
+ADMIN_UITZONDERINGEN = {
+    # The audit trail: for administrators only (not a lezer or coordinator); nobody deletes a row
+    # and it has no history of its own.
+    ("samenwerking.auditregel", "changelist"): ({"coordinator_a": VERBODEN, "lezer_vo_a": VERBODEN}, {}),
+    ("samenwerking.auditregel", "delete"): (
+        {"applicatiebeheerder": VERBODEN},
+        {"applicatiebeheerder": VERBODEN, "beheerder_vo_a": VERBODEN},
+    ),
+    ("samenwerking.auditregel", "history"): (
+        {"applicatiebeheerder": NIET_GEVONDEN},
+        {"applicatiebeheerder": NIET_GEVONDEN, "beheerder_vo_a": NIET_GEVONDEN},
+    ),
+    # Qualifications are reference data: only the applicatiebeheerder changes or deletes them.
+    ("leerroute.kwalificatie", "delete"): ({}, {"beheerder_vo_a": VERBODEN}),
+    # A recorded fase change is history: it is not deleted in the admin (the fase engine owns it).
+    ("registratie.fasewissel", "delete"): ({}, {"beheerder_vo_a": VERBODEN}),
+}
 
 
 def _admin_modellen() -> dict[str, type]:
@@ -365,6 +462,14 @@ def admin_regel(p: Patroon) -> Regel | None:
 
 
 def _admin_regel(label: str, soort: str, obj: str) -> Regel:
+    regel = _admin_regel_algemeen(label, soort, obj)
+    b_anders, a_anders = ADMIN_UITZONDERINGEN.get((label, soort), ({}, {}))
+    regel.b.update(b_anders)
+    regel.a.update(a_anders)
+    return regel
+
+
+def _admin_regel_algemeen(label: str, soort: str, obj: str) -> Regel:
     naar_login = {"zonder_rol": BEHEER_LOGIN, "anoniem": BEHEER_LOGIN}
     changelist_naam = "admin:{}_{}_change".format(*label.split("."))
 
@@ -372,13 +477,21 @@ def _admin_regel(label: str, soort: str, obj: str) -> Regel:
         return [f'href="{reverse(changelist_naam, args=[getattr(k, obj).pk])}']
 
     if soort == "redirect":  # "<object_id>/" only redirects to "<object_id>/change/"
-        return Regel(b=verwacht(OMGELEID, OMGELEID, **naar_login), object=obj, kwargs=_object_id,
-                     pad=lambda o: f"/beheer/{o._meta.app_label}/{o._meta.model_name}/{o.pk}/")
-    if label in ADMIN_DJANGO_RECHTEN:
         return Regel(
-            b=verwacht(VERBODEN, VERBODEN, **naar_login),
+            b=verwacht(OMGELEID, OMGELEID, **naar_login),
+            object=obj,
+            kwargs=_object_id,
+            pad=lambda o: f"/beheer/{o._meta.app_label}/{o._meta.model_name}/{o.pk}/",
+        )
+    if label in ADMIN_APPLICATIEBEHEER:
+        app = (OK, VERBODEN) if soort in ("add", "delete") else OK  # adding/deleting differs per model
+        return Regel(
+            b=verwacht(app, VERBODEN, **naar_login),
             object=None if soort in ("changelist", "add") else obj,
             kwargs=_object_id,
+            bewijs=_snapshot,
+            post_b=verwacht(None, VERBODEN, **naar_login) if soort in ("change", "delete") else None,
+            post_data=(lambda: {"post": "yes"}) if soort == "delete" else (lambda: {}),
         )
     if soort == "changelist":
         return Regel(
@@ -392,19 +505,22 @@ def _admin_regel(label: str, soort: str, obj: str) -> Regel:
         # Who may add what differs per model (a lezer or coordinator never); either way the form's
         # choice lists show nothing of B (checked on every 200 answer).
         return Regel(b=verwacht((OK, VERBODEN), (OK, VERBODEN), **naar_login))
+    # "Geschiedenis" leads to the object's audit trail (samenwerking.geschiedenis), which checks
+    # who may read it; the admin only answers 404 for an object outside the scope.
+    eigen = GESCHIEDENIS if soort == "history" else OK
     if label in ADMIN_PUBLIEK:
         b = {
             "change": verwacht(OK, OK, **naar_login),  # read-only for whoever does not own it
-            "history": verwacht(OK, OK, **naar_login),
+            "history": verwacht(GESCHIEDENIS, GESCHIEDENIS, **naar_login),
             "delete": verwacht(OK, VERBODEN, **naar_login),
         }[soort]
         post = verwacht(None, VERBODEN, **naar_login) if soort in ("change", "delete") else None
     else:
-        b = verwacht(OK, NIET_GEVONDEN, **naar_login)
+        b = verwacht(eigen, NIET_GEVONDEN, **naar_login)
         post = verwacht(None, NIET_GEVONDEN, **naar_login) if soort in ("change", "delete") else None
     return Regel(
         b=b,
-        a={"applicatiebeheerder": OK, "beheerder_vo_a": OK},
+        a={"applicatiebeheerder": eigen, "beheerder_vo_a": eigen},
         object=obj,
         kwargs=_object_id,
         publiek_b=label in ADMIN_PUBLIEK,
@@ -433,7 +549,7 @@ def test_every_url_is_in_the_matrix():
         + "\n".join(regels)
         + "\nVoeg per URL aan MATRIX toe, bijvoorbeeld:\n"
         '  "<naam>": Regel(b=verwacht(OK, NIET_GEVONDEN, NIET_GEVONDEN, LOGIN), object="<Kant-attribuut>",\n'
-        '               a=dict.fromkeys(A_ROLLEN, OK)),\n'
+        "               a=dict.fromkeys(A_ROLLEN, OK)),\n"
         "(b: het antwoord per rol met het object van de andere kant; a: met het eigen object).\n"
         + (
             f"Admin-modellen zonder object in ADMIN_OBJECTEN: {zonder_object} -- voeg "
@@ -492,6 +608,8 @@ def _controleer_status(response, verwacht, context: str):
         ok = s == 302 and waar.startswith(reverse("login"))
     elif verwacht == BEHEER_LOGIN:
         ok = s == 302 and waar.startswith(reverse("admin:login"))
+    elif verwacht == GESCHIEDENIS:
+        ok = s == 302 and waar.startswith("/geschiedenis/")
     elif verwacht == API_ANONIEM:
         ok = s in (401, 403)
     elif verwacht == LEEG:
@@ -514,7 +632,7 @@ def _controleer_inhoud(regel: Regel, response, w, kant: Kant, kant_naam: str, ro
         return
     inhoud = _inhoud(response)
     if rol in A_ROLLEN or rol == "zonder_rol":
-        gelekt = [m for m in B_MERKTEKENS if m in inhoud]
+        gelekt = [m for m in (*B_MERKTEKENS, *w.b_nummers) if m in inhoud]
         assert not gelekt, f"{context}: toont gegevens van de andere kant: {gelekt}"
     if rol == "zonder_rol" or verwacht == LEEG:
         gelekt = [m for m in A_MERKTEKENS if m in inhoud]
@@ -526,14 +644,22 @@ def _controleer_inhoud(regel: Regel, response, w, kant: Kant, kant_naam: str, ro
         return
     # Whose object must show: B's for the applicatiebeheerder (and, if public, for everyone);
     # A's for the A roles the entry names; B's never for an A role otherwise.
-    moet_zien = rol == "applicatiebeheerder" or regel.publiek_b or (kant_naam == "a" and rol in regel.a)
+    moet_zien = (
+        rol == "applicatiebeheerder"
+        or regel.publiek_b
+        or (kant_naam == "a" and rol in regel.a and rol not in regel.a_verborgen)
+    )
     if regel.api:
         obj = getattr(kant, regel.object)
         ids = _api_ids(response)
-        assert (obj.pk in ids) is moet_zien, f"{context}: id {obj.pk} {'ontbreekt' if moet_zien else 'staat erin'}"
+        assert (obj.pk in ids) is moet_zien, (
+            f"{context}: id {obj.pk} {'ontbreekt' if moet_zien else 'staat erin'}"
+        )
     elif regel.aanwezig:
         for tekst in regel.aanwezig(w, kant):
-            assert (tekst in inhoud) is moet_zien, f"{context}: {tekst!r} {'ontbreekt' if moet_zien else 'staat erin'}"
+            assert (tekst in inhoud) is moet_zien, (
+                f"{context}: {tekst!r} {'ontbreekt' if moet_zien else 'staat erin'}"
+            )
 
 
 def _url(regel: Regel, p: Patroon, obj) -> str:
@@ -596,8 +722,8 @@ def test_the_partner_school_sees_the_shared_route_student(wereld, db):
     r = c.get(reverse("registratie:leerling", args=[w.a.leerling.pk]))
     assert r.status_code == 200
     inhoud = _inhoud(r)
-    assert w.a.leerroute.naam in inhoud
-    assert w.a.inschrijving.inschrijvingsvolgnummer in inhoud and w.a.mbo_inschrijving.inschrijvingsvolgnummer in inhoud
+    assert w.a.leerroute.naam in inhoud and "Vmbo Noord" in inhoud and "ROC Noord" in inhoud
+    assert set(r.context["inschrijvingen"]) == {w.a.inschrijving, w.a.mbo_inschrijving}
     api = c.get(reverse("inschrijving-list"), {"leerroute": w.a.leerroute.pk})
     assert {w.a.inschrijving.pk, w.a.mbo_inschrijving.pk} <= set(_api_ids(api))
     assert c.get(reverse("leerling-detail", args=[w.a.leerling.pk])).json()["achternaam"] == "Noordeling"
@@ -627,25 +753,31 @@ def test_the_partner_school_does_not_see_the_vo_schools_student_in_another_route
 def test_the_partner_school_does_not_see_where_a_shared_student_went_next(wereld, db):
     """Wisselaar left Route Noord (shared with ROC Noord) for Route Oost (with ROC Oost). ROC
     Noord keeps seeing the shared history, but not the enrolment with ROC Oost: not on the
-    student's page, not in the API's situation, not in the admin."""
+    student's page, not in the API's situation, not in the admin. (The admin's choice lists name
+    every instelling, public data, so there only the route and the enrolment are looked for.)"""
     w, c = wereld, _partner(wereld)
     s = w.wisselaar
-    verboden = ["Route Oost", "ROC Oost", w.wisselaar_oost_vo.inschrijvingsvolgnummer]
+    route, school, volgnummer = "Route Oost", "ROC Oost", w.wisselaar_oost_vo.inschrijvingsvolgnummer
+    lekken = []
 
     r = c.get(reverse("registratie:leerling", args=[s.pk]))
     assert r.status_code == 200 and w.a.leerroute.naam in _inhoud(r)
-    assert [t for t in verboden if t in _inhoud(r)] == [], "leerlingpagina"
+    lekken += [f"leerlingpagina toont {t!r}" for t in (route, school, volgnummer) if t in _inhoud(r)]
 
     situatie = c.get(reverse("leerling-situatie", args=[s.pk]))
     assert situatie.status_code == 200
-    assert situatie.json()["leerroute"] != w.route_oost.pk, "API situatie noemt de andere route"
-    assert [t for t in verboden if t in _inhoud(situatie)] == [], "API situatie"
+    if situatie.json()["leerroute"] == w.route_oost.pk:
+        lekken.append("API situatie noemt de andere route")
+    lekken += [f"API situatie toont {t!r}" for t in (school, volgnummer) if t in _inhoud(situatie)]
 
-    assert w.wisselaar_oost_vo.pk not in _api_ids(c.get(reverse("inschrijving-list")))
-    assert c.get(reverse("inschrijving-detail", args=[w.wisselaar_oost_vo.pk])).status_code == 404
-    admin_pagina = c.get(reverse("admin:registratie_leerling_change", args=[s.pk]))
-    assert admin_pagina.status_code == 200
-    assert [t for t in verboden if t in _inhoud(admin_pagina)] == [], "beheer: leerling"
+    if w.wisselaar_oost_vo.pk in _api_ids(c.get(reverse("inschrijving-list"))):
+        lekken.append("API inschrijvingen toont de inschrijving bij ROC Oost")
+    if c.get(reverse("inschrijving-detail", args=[w.wisselaar_oost_vo.pk])).status_code != 404:
+        lekken.append("API inschrijving bij ROC Oost is te openen")
+    beheer = c.get(reverse("admin:registratie_leerling_change", args=[s.pk]))
+    assert beheer.status_code == 200
+    lekken += [f"beheer: leerling toont {t!r}" for t in (route, volgnummer) if t in _inhoud(beheer)]
+    assert lekken == []
 
 
 # --- writes whose target is a choice of another instelling --------------------------------------------

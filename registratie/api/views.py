@@ -130,6 +130,7 @@ class SituatieSerializer(serializers.Serializer):
 class LeerlingViewSet(ScopedReadOnlyViewSet):
     queryset = Leerling.objects.order_by("achternaam", "id")
     serializer_class = LeerlingSerializer
+    lees_acties = ("zoeken",)
 
     @extend_schema(
         parameters=[
@@ -149,7 +150,7 @@ class LeerlingViewSet(ScopedReadOnlyViewSet):
             )
         except serializers.ValidationError as exc:
             raise serializers.ValidationError({"datum": exc.detail}) from exc
-        return Response(SituatieSerializer(fase.situatie(leerling, datum)).data)
+        return Response(SituatieSerializer(fase.situatie(leerling, datum, user=request.user)).data)
 
     @extend_schema(request=NummerZoekenSerializer, responses={200: LeerlingSerializer, 404: None})
     @action(detail=False, methods=["post"])

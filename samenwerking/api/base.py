@@ -10,7 +10,10 @@ class MagWijzigen(permissions.BasePermission):
     applicatiebeheerder). A lezer or coordinator who writes gets 403, not a validation error."""
 
     def has_permission(self, request, view):
-        if request.method in permissions.SAFE_METHODS:
+        # lees_acties: POST actions that only read (a search by BSN is a POST to keep it out of URLs).
+        if request.method in permissions.SAFE_METHODS or getattr(view, "action", None) in getattr(
+            view, "lees_acties", ()
+        ):
             return True
         s = scope.scope_for(request.user)
         return s.alles or bool(s.beheer)
