@@ -41,3 +41,14 @@ def redis_url():
     except OSError:
         missing_service(f"Redis at {parsed.hostname}:{parsed.port} does not answer")
     return url
+
+
+def pytest_collection_modifyitems(config, items):
+    """A test that needs a service (directly or through a fixture) carries its marker, so the
+    SQLite run (-m "not postgres and not redis") leaves it out instead of failing on CI=true."""
+    for item in items:
+        fixtures = getattr(item, "fixturenames", ())
+        if "require_postgres" in fixtures:
+            item.add_marker(pytest.mark.postgres)
+        if "redis_url" in fixtures:
+            item.add_marker(pytest.mark.redis)
