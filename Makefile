@@ -34,6 +34,7 @@ lint: install
 	$(PY) manage.py makemigrations --check --dry-run
 
 bench: install
+	$(PY) manage.py migrate --noinput
 	$(PY) manage.py bench_seed --students $(or $(BENCH_STUDENTS),50000) --reset
 	$(PY) manage.py bench_rod --students $(or $(BENCH_STUDENTS),50000)
 	$(PY) manage.py bench_anonimiseren
