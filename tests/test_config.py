@@ -62,3 +62,12 @@ def test_production_settings_refuse_to_start_without_a_secret_key(monkeypatch):
     )
     assert result.returncode != 0
     assert "DJANGO_SECRET_KEY" in result.stderr
+
+
+@pytest.mark.django_db
+def test_https_redirect_spares_only_the_health_check(settings):
+    settings.SECURE_SSL_REDIRECT = True
+    client = Client()
+    assert client.get("/gezond/").status_code == 200
+    response = client.get("/inloggen/")
+    assert response.status_code == 301 and response["Location"].startswith("https://")
