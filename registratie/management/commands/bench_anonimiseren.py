@@ -20,42 +20,20 @@ import argparse
 import datetime
 import json
 import os
-import resource
-import subprocess
-import sys
 import time
-from pathlib import Path
 
-from django.conf import settings
 from django.core.management.base import BaseCommand, CommandError
 from django.db import connection, transaction
 from django.db.models import CharField, DateField, F, Max, Value
 from django.db.models.functions import Cast, Greatest
 
 from registratie import bewaartermijn
+from registratie.management.bench import getal, kindproces, piek_rss_mb
 from registratie.models import Inschrijving, Leerling, Uitstroom
 from samenwerking import audit
 from samenwerking.models import AuditActie, AuditRegel, Kanaal
 
 _CHUNK = 5000
-
-
-def _n(getal: float) -> str:
-    return f"{getal:,.0f}".replace(",", ".")
-
-
-def _rss_mb() -> float:
-    """Peak RSS of this process. On Linux VmHWM: ru_maxrss survives exec(), so in a child process
-    it would include the parent's peak."""
-    try:
-        with open("/proc/self/status") as fh:
-            for regel in fh:
-                if regel.startswith("VmHWM:"):
-                    return int(regel.split()[1]) / 1024
-    except OSError:
-        pass
-    peak = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss
-    return peak / (1024 * 1024) if sys.platform == "darwin" else peak / 1024
 
 
 def _jaren_later(datum: datetime.date, jaren: int) -> datetime.date:
@@ -86,7 +64,7 @@ class Command(BaseCommand):
         if students:
             self.stdout.write(f"Demodata maken: {students} leerlingen (seed {seed})…")
             begin = time.monotonic()
-            self._kind(["seed_demo", "--reset", "--students", str(students), "--seed", str(seed)], os.environ)
+            kindproces(["seed_demo", "--reset", "--students", str(students), "--seed", str(seed)], os.environ)
             self.stdout.write(f"  klaar in {time.monotonic() - begin:.0f} s")
 
         begin = time.monotonic()
@@ -102,18 +80,19 @@ class Command(BaseCommand):
         )
         peildatum = _jaren_later(laatste, bewaartermijn.bewaartermijn_jaren()) + datetime.timedelta(days=1)
         self.stdout.write(
-            f"Voorbereid in {time.monotonic() - begin:.0f} s: {_n(beeindigd)} lopende inschrijvingen "
-            f"beëindigd, {_n(auditregels)} auditregels geschreven; peildatum {peildatum.isoformat()}"
+            f"Voorbereid in {time.monotonic() - begin:.0f} s: {getal(beeindigd)} lopende inschrijvingen "
+            f"beëindigd, {getal(auditregels)} auditregels geschreven; peildatum {peildatum.isoformat()}"
         )
 
         env = {**os.environ, "DJANGO_DEBUG": "0"}
-        uit = self._kind(
+        uit = kindproces(
             ["bench_anonimiseren", "--meten", "--datum", peildatum.isoformat(), "--batch", str(batch)], env
         )
         m = json.loads(uit.strip().splitlines()[-1])
         self.stdout.write(
-            f"anonimiseren op {connection.vendor}: {_n(m['leerlingen'])} leerlingen in {m['seconden']:.1f} s "
-            f"= {_n(m['per_s'])} leerlingen/s (batch {batch}); {_n(m['auditregels'])} auditregels van "
+            f"anonimiseren op {connection.vendor}: {getal(m['leerlingen'])} leerlingen "
+            f"in {m['seconden']:.1f} s "
+            f"= {getal(m['per_s'])} leerlingen/s (batch {batch}); {getal(m['auditregels'])} auditregels van "
             f"leerlingen geschoond"
         )
         self.stdout.write(
@@ -156,15 +135,6 @@ class Command(BaseCommand):
                 cursor.execute("ANALYZE")
         return beeindigd, geschreven
 
-    def _kind(self, argumenten: list[str], env) -> str:
-        manage = Path(settings.BASE_DIR) / "manage.py"
-        r = subprocess.run(
-            [sys.executable, str(manage), *argumenten], env=env, capture_output=True, text=True, check=False
-        )
-        if r.returncode != 0:
-            raise CommandError(f"{' '.join(argumenten[:1])} mislukte:\n{r.stderr[-3000:]}")
-        return r.stdout
-
     def _meten(self, peildatum: datetime.date, batch: int) -> None:
         due = bewaartermijn.te_anonimiseren(peildatum)
         if not due.exists():
@@ -173,7 +143,7 @@ class Command(BaseCommand):
             model=Leerling._meta.label,
             object_id__in=due.annotate(s=Cast("pk", CharField())).values("s"),
         ).count()
-        basis = _rss_mb()
+        basis = piek_rss_mb()
         begin = time.perf_counter()
         aantal = bewaartermijn.anonimiseren(peildatum=peildatum, batch=batch)
         seconden = time.perf_counter() - begin
@@ -185,7 +155,7 @@ class Command(BaseCommand):
                     "per_s": aantal / seconden if seconden else 0.0,
                     "auditregels": auditregels,
                     "basis_rss_mb": basis,
-                    "piek_rss_mb": _rss_mb(),
+                    "piek_rss_mb": piek_rss_mb(),
                 }
             )
         )

@@ -7,7 +7,7 @@ with the demo generator (``seed_demo --reset``: about two inschrijvingen per stu
 
 The ROD state (deliveries, delivery state, ROD signals) is cleared first, so the measured run is
 a first delivery of everything. The export runs in a child process with DJANGO_DEBUG=0, as in
-production, so its peak RSS (``resource.getrusage``) is the export's alone and not the data
+production, so its peak RSS (VmHWM) is the export's alone and not the data
 generator's. Compare the peak at 100k and at 1M inschrijvingen: it stays flat because rows are
 streamed (server-side cursor), the XML is written and validated incrementally and the state is
 written in batches. A benchmark, never a timed test.
@@ -19,10 +19,7 @@ import argparse
 import datetime
 import json
 import os
-import resource
 import shutil
-import subprocess
-import sys
 import time
 from pathlib import Path
 
@@ -30,6 +27,7 @@ from django.conf import settings
 from django.core.management.base import BaseCommand, CommandError
 from django.db import connection
 
+from registratie.management.bench import getal, kindproces, piek_rss_mb
 from registratie.models import Inschrijving, RodLevering, RodStand, RodTerugkoppeling, Signaal
 
 
@@ -38,14 +36,6 @@ def _datum(value: str) -> datetime.date:
         return datetime.date.fromisoformat(value)
     except ValueError as exc:
         raise CommandError(f"Ongeldige datum '{value}': gebruik JJJJ-MM-DD.") from exc
-
-
-def _n(getal: float) -> str:
-    return f"{getal:,.0f}".replace(",", ".")
-
-
-def _rss_mb() -> float:
-    return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024  # Linux: kilobytes
 
 
 def _rod_wissen() -> None:
@@ -89,7 +79,7 @@ class Command(BaseCommand):
             _rod_wissen()
             self.stdout.write(f"Demodata maken: {students} leerlingen (seed {seed})…")
             begin = time.monotonic()
-            self._kind(
+            kindproces(
                 ["seed_demo", "--reset", "--students", str(students), "--seed", str(seed)], os.environ.copy()
             )
             self.stdout.write(f"  klaar in {time.monotonic() - begin:.0f} s")
@@ -100,18 +90,19 @@ class Command(BaseCommand):
         shutil.rmtree(media / "rod", ignore_errors=True)  # only the deliveries of an earlier run
         media.mkdir(parents=True, exist_ok=True)
 
-        self.stdout.write(f"ROD-export van {_n(aantal)} inschrijvingen op {connection.vendor}…")
+        self.stdout.write(f"ROD-export van {getal(aantal)} inschrijvingen op {connection.vendor}…")
         env = {**os.environ, "DJANGO_DEBUG": "0", "MEDIA_ROOT": str(media)}
-        uit = self._kind(["bench_rod", "--meten", "--date", datum.isoformat()], env)
+        uit = kindproces(["bench_rod", "--meten", "--date", datum.isoformat()], env)
         m = json.loads(uit.strip().splitlines()[-1])
         for titel, r in (
             ("eerste levering (alles)", m["volledig"]),
             ("volgende run (geen mutaties)", m["mutaties"]),
         ):
             self.stdout.write(
-                f"{titel}: {_n(r['rijen'])} rijen in {r['seconden']:.1f} s = {_n(r['rijen_per_s'])} rijen/s; "
-                f"{_n(r['records'])} records en {_n(r['vastgehouden'])} vastgehouden in {r['bestanden']} "
-                f"bestanden, {r['mb']:.1f} MB; piek-RSS tot nu {r['piek_rss_mb']:.0f} MB"
+                f"{titel}: {getal(r['rijen'])} rijen in {r['seconden']:.1f} s "
+                f"= {getal(r['rijen_per_s'])} rijen/s; {getal(r['records'])} records en "
+                f"{getal(r['vastgehouden'])} vastgehouden in {r['bestanden']} bestanden, {r['mb']:.1f} MB; "
+                f"piek-RSS tot nu {r['piek_rss_mb']:.0f} MB"
             )
         self.stdout.write(
             f"RSS van het kindproces vóór de export (Python + Django): {m['basis_rss_mb']:.0f} MB; "
@@ -119,20 +110,11 @@ class Command(BaseCommand):
             f"(+{m['piek_rss_mb'] - m['basis_rss_mb']:.0f} MB voor de export)"
         )
 
-    def _kind(self, argumenten: list[str], env: dict) -> str:
-        manage = Path(settings.BASE_DIR) / "manage.py"
-        r = subprocess.run(
-            [sys.executable, str(manage), *argumenten], env=env, capture_output=True, text=True, check=False
-        )
-        if r.returncode != 0:
-            raise CommandError(f"{' '.join(argumenten[:1])} mislukte:\n{r.stderr[-3000:]}")
-        return r.stdout
-
     def _meten(self, datum: datetime.date) -> None:
         from registratie.rod import services
 
         rijen = Inschrijving.objects.count()
-        basis = _rss_mb()
+        basis = piek_rss_mb()
         uitkomst = {"basis_rss_mb": basis}
         for naam, dag in (("volledig", datum), ("mutaties", datum + datetime.timedelta(days=1))):
             begin = time.perf_counter()
@@ -150,7 +132,7 @@ class Command(BaseCommand):
                 "vastgehouden": sum(r.aantal_vastgehouden for r in resultaten),
                 "bestanden": len(leveringen),
                 "mb": sum(lev.bestand.size for lev in leveringen) / 1024 / 1024,
-                "piek_rss_mb": _rss_mb(),
+                "piek_rss_mb": piek_rss_mb(),
             }
-        uitkomst["piek_rss_mb"] = _rss_mb()
+        uitkomst["piek_rss_mb"] = piek_rss_mb()
         self.stdout.write(json.dumps(uitkomst))

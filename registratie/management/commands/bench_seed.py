@@ -2,23 +2,17 @@
 
 Runs the same generation as ``seed_demo`` (``registratie.demo.genereer``) on the current database
 and prints the time, rows per second and the peak resident memory of this process
-(``resource.getrusage``). A benchmark to run by hand, never a timed test. It refuses a database
+(VmHWM). A benchmark to run by hand, never a timed test. It refuses a database
 that already holds data unless ``--reset`` is given (which removes it first, untimed).
 """
 
-import resource
-import sys
 import time
 
 from django.core.management.base import BaseCommand, CommandError
 from django.db import connection
 
 from registratie import demo
-
-
-def _peak_rss_mib() -> float:
-    peak = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss
-    return peak / (1024 * 1024) if sys.platform == "darwin" else peak / 1024  # bytes on macOS, KiB on Linux
+from registratie.management.bench import piek_rss_mb
 
 
 class Command(BaseCommand):
@@ -47,12 +41,10 @@ class Command(BaseCommand):
             f"bench_seed: {students} leerlingen, seed {seed}, chunk {chunk}, "
             f"database {connection.vendor} {db.get('NAME')}"
         )
-        rss_start = _peak_rss_mib()
+        rss_start = piek_rss_mb()
 
         def voortgang(klaar, totaal, seconden):
-            self.stdout.write(
-                f"  {klaar:>9}/{totaal}  {seconden:7.1f} s  piek-RSS {_peak_rss_mib():7.1f} MiB"
-            )
+            self.stdout.write(f"  {klaar:>9}/{totaal}  {seconden:7.1f} s  piek-RSS {piek_rss_mb():7.1f} MiB")
             self.stdout.flush()
 
         begin = time.perf_counter()
@@ -68,6 +60,4 @@ class Command(BaseCommand):
         self.stdout.write(f"rijen per seconde     {r.rijen / seconden:10.0f}")
         self.stdout.write(f"inschrijvingen per s  {a['inschrijvingen'] / seconden:10.0f}")
         self.stdout.write(f"leerlingen per s      {a['leerlingen'] / seconden:10.0f}")
-        self.stdout.write(
-            f"piek-RSS              {_peak_rss_mib():10.1f} MiB (bij start {rss_start:.1f} MiB)"
-        )
+        self.stdout.write(f"piek-RSS              {piek_rss_mb():10.1f} MiB (bij start {rss_start:.1f} MiB)")
