@@ -151,44 +151,9 @@ def record_changed_bulk(
 #   that UPDATE passes as long as nothing else in the row changes;
 # - maintenance (a retention job that scrubs personal values) runs inside ``audit_onderhoud()``,
 #   which sets the transaction-local setting ``leerroute.audit_onderhoud`` to 'on'.
-# A migration installs it: RunSQL(AUDIT_TRIGGER_SQL, AUDIT_TRIGGER_REVERSE_SQL) (PostgreSQL only).
+# Migration samenwerking/0002_audit_onveranderlijk installs it (PostgreSQL only).
 
 AUDIT_ONDERHOUD_SETTING = "leerroute.audit_onderhoud"
-
-AUDIT_TRIGGER_SQL = """
-CREATE OR REPLACE FUNCTION samenwerking_auditregel_onveranderlijk() RETURNS trigger
-LANGUAGE plpgsql AS $$
-BEGIN
-    IF coalesce(current_setting('leerroute.audit_onderhoud', true), '') = 'on' THEN
-        IF TG_OP = 'DELETE' THEN
-            RETURN OLD;
-        END IF;
-        RETURN NEW;
-    END IF;
-    IF TG_OP = 'UPDATE'
-        AND (NEW.gebruiker_id IS NULL OR NEW.gebruiker_id = OLD.gebruiker_id)
-        AND (NEW.instelling_id IS NULL OR NEW.instelling_id = OLD.instelling_id)
-        AND (NEW.partner_instelling_id IS NULL OR NEW.partner_instelling_id = OLD.partner_instelling_id)
-        AND to_jsonb(NEW) - 'gebruiker_id' - 'instelling_id' - 'partner_instelling_id'
-            = to_jsonb(OLD) - 'gebruiker_id' - 'instelling_id' - 'partner_instelling_id'
-    THEN
-        RETURN NEW;
-    END IF;
-    RAISE EXCEPTION 'De audittrail kan niet worden gewijzigd of verwijderd (% op auditregel %).',
-        TG_OP, OLD.id
-        USING ERRCODE = 'insufficient_privilege';
-END;
-$$;
-DROP TRIGGER IF EXISTS samenwerking_auditregel_onveranderlijk ON samenwerking_auditregel;
-CREATE TRIGGER samenwerking_auditregel_onveranderlijk
-    BEFORE UPDATE OR DELETE ON samenwerking_auditregel
-    FOR EACH ROW EXECUTE FUNCTION samenwerking_auditregel_onveranderlijk();
-"""
-
-AUDIT_TRIGGER_REVERSE_SQL = """
-DROP TRIGGER IF EXISTS samenwerking_auditregel_onveranderlijk ON samenwerking_auditregel;
-DROP FUNCTION IF EXISTS samenwerking_auditregel_onveranderlijk();
-"""
 
 
 @contextlib.contextmanager

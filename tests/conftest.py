@@ -1,6 +1,7 @@
 """Shared fixtures. Services a test needs are real: in CI (CI=true) a missing service fails the
 test, locally it skips with a message saying what to start."""
 
+import importlib
 import os
 import socket
 from urllib.parse import urlparse
@@ -52,3 +53,12 @@ def pytest_collection_modifyitems(config, items):
             item.add_marker(pytest.mark.postgres)
         if "redis_url" in fixtures:
             item.add_marker(pytest.mark.redis)
+
+
+@pytest.fixture
+def audit_trigger(require_postgres):
+    """The audit guard as its migration installs it (also when the suite runs --no-migrations);
+    the test's rollback takes it away again where the migration did not put it."""
+    migratie = importlib.import_module("samenwerking.migrations.0002_audit_onveranderlijk")
+    with connection.cursor() as cursor:
+        cursor.execute(migratie.TRIGGER_SQL)

@@ -2,9 +2,9 @@
 
 from django.db import migrations
 
-# Frozen copies of samenwerking.audit.AUDIT_TRIGGER_SQL / _REVERSE_SQL as they were at this
-# migration: audit rows are never updated or deleted, except inside audit.audit_onderhoud()
-# (retention) and the SET NULL of a deleted user or instelling.
+# Audit rows are never updated or deleted, except inside samenwerking.audit.audit_onderhoud()
+# (retention) and by the SET NULL of a deleted user or instelling. The tests' audit_trigger
+# fixture installs this same SQL when the suite runs without migrations.
 TRIGGER_SQL = """CREATE OR REPLACE FUNCTION samenwerking_auditregel_onveranderlijk() RETURNS trigger
 LANGUAGE plpgsql AS $$
 BEGIN

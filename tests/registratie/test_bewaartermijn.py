@@ -345,15 +345,6 @@ def test_chunks_each_commit_and_together_cover_everyone():
     assert AuditRegel.objects.filter(nieuw__geanonimiseerd=True).count() == 7
 
 
-@pytest.fixture
-def audit_trigger(require_postgres):
-    with connection.cursor() as cursor:
-        cursor.execute(audit.AUDIT_TRIGGER_SQL)
-    yield
-    with connection.cursor() as cursor:
-        cursor.execute(audit.AUDIT_TRIGGER_REVERSE_SQL)
-
-
 def test_the_trail_is_scrubbed_under_the_database_guard(w, audit_trigger):
     assert "3 leerling(en) geanonimiseerd" in _run("--datum", "2026-01-15")
     assert "Vermeulen" not in _trail_tekst()

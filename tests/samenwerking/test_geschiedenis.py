@@ -233,16 +233,7 @@ def test_no_api_endpoint_serves_the_audit_trail():
 # --- the database guard ------------------------------------------------------------------------------
 
 
-@pytest.fixture
-def trigger(require_postgres):
-    with connection.cursor() as cursor:
-        cursor.execute(audit.AUDIT_TRIGGER_SQL)
-    yield
-    with connection.cursor() as cursor:
-        cursor.execute(audit.AUDIT_TRIGGER_REVERSE_SQL)
-
-
-def test_the_database_refuses_update_and_delete_of_audit_rows(w, trigger):
+def test_the_database_refuses_update_and_delete_of_audit_rows(w, audit_trigger):
     regel = AuditRegel.objects.get(model="samenwerking.Samenwerkingsovereenkomst")
     with pytest.raises(DatabaseError, match="audittrail kan niet"), transaction.atomic():
         AuditRegel.objects.filter(pk=regel.pk).update(nieuw={"naam": "vervalst"})
@@ -254,7 +245,7 @@ def test_the_database_refuses_update_and_delete_of_audit_rows(w, trigger):
     assert regel.nieuw == {"naam": "SOK Techniek verlengd"}
 
 
-def test_maintenance_may_scrub_and_deleting_a_user_keeps_the_rows(w, trigger):
+def test_maintenance_may_scrub_and_deleting_a_user_keeps_the_rows(w, audit_trigger):
     regel = AuditRegel.objects.get(model="samenwerking.Samenwerkingsovereenkomst")
     with audit.audit_onderhoud():
         AuditRegel.objects.filter(pk=regel.pk).update(oud={"naam": "•••"})
