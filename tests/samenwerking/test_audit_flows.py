@@ -17,6 +17,7 @@ from leerroute.models import LeerjaarProgramma, Leerroute
 from registratie.models import Fasewissel, Inschrijving, Leerling, RodLevering, Signaal, Uitstroom
 from samenwerking import services
 from samenwerking.models import AuditRegel, Samenwerkingsovereenkomst
+from tests.admin_data import management, route_data, sok_data
 from tests.factories import (
     InschrijvingFactory,
     InstellingFactory,
@@ -51,35 +52,6 @@ def client_voor(user) -> Client:
     return inloggen(Client(), user)
 
 
-def management(prefix: str, total: int = 0, initial: int = 0) -> dict:
-    return {
-        f"{prefix}-TOTAL_FORMS": str(total),
-        f"{prefix}-INITIAL_FORMS": str(initial),
-        f"{prefix}-MIN_NUM_FORMS": "0",
-        f"{prefix}-MAX_NUM_FORMS": "1000",
-    }
-
-
-def sok_data(vo, mbo, **kwargs) -> dict:
-    return {
-        "naam": "SOK Zorg Oost",
-        "soort": "sok",
-        "onderwerp": "leerroute",
-        "vo_instelling": vo.pk,
-        "mbo_instelling": mbo.pk,
-        "status": "concept",
-        "ingangsdatum": "2025-08-01",
-        "einddatum": "",
-        "inhoud_leerroute": "",
-        "dagelijkse_leiding": "",
-        "betrokkenheid_bedrijfsleven": "",
-        "overstapoptie": "",
-        "medezeggenschap": "",
-        "advies_medezeggenschap": "",
-        "financiele_afspraken": "",
-    } | kwargs
-
-
 # --- admin (kanaal admin) ----------------------------------------------------------------------------
 
 
@@ -88,7 +60,8 @@ def test_admin_create_change_and_delete_of_an_agreement():
     beheerder = gebruiker_met_rol("beheerder", instelling=vo)
     c = client_voor(beheerder)
 
-    assert c.post("/beheer/samenwerking/samenwerkingsovereenkomst/add/", sok_data(vo, mbo)).status_code == 302
+    concept = sok_data(vo, mbo, naam="SOK Zorg Oost", status="concept")
+    assert c.post("/beheer/samenwerking/samenwerkingsovereenkomst/add/", concept).status_code == 302
     sok = Samenwerkingsovereenkomst.objects.get(naam="SOK Zorg Oost")
     [aangemaakt] = rijen(sok)
     assert (aangemaakt.actie, aangemaakt.kanaal, aangemaakt.gebruiker) == ("create", "admin", beheerder)
@@ -96,7 +69,7 @@ def test_admin_create_change_and_delete_of_an_agreement():
     assert aangemaakt.nieuw["naam"] == "SOK Zorg Oost" and aangemaakt.nieuw["status"] == "concept"
 
     url = f"/beheer/samenwerking/samenwerkingsovereenkomst/{sok.pk}/change/"
-    data = sok_data(vo, mbo, naam="SOK Zorg en Welzijn Oost", einddatum="2031-07-31")
+    data = concept | {"naam": "SOK Zorg en Welzijn Oost", "einddatum": "2031-07-31"}
     assert c.post(url, data).status_code == 302
     gewijzigd = rijen(sok, actie="update")[0]
     assert (gewijzigd.kanaal, gewijzigd.gebruiker) == ("admin", beheerder)
@@ -117,23 +90,13 @@ def test_admin_route_with_an_inline_programme_audits_both():
     sok = OvereenkomstFactory(actief=True)
     beheerder = gebruiker_met_rol("beheerder", instelling=sok.vo_instelling)
     kwalificatie = KwalificatieFactory(niveau=2)
-    data = {
-        "naam": "Zorg BB-2",
-        "soort": "GLR",
-        "overeenkomst": sok.pk,
-        "leerweg": "BB",
-        "kwalificatie": kwalificatie.pk,
-        "vo_vestiging": "",
-        "mbo_vestiging": "",
-        "startdatum": "2025-08-01",
-        "leerwerktraject_overeenkomst": "",
-        "rio_status": "niet_gemeld",
-        "rio_gemeld_op": "",
-        "rio_kenmerk": "",
+    data = route_data(
+        sok,
+        kwalificatie,
+        naam="Zorg BB-2",
         **management("programma", total=1),
-        "programma-0-routejaar": "1",
-        "programma-0-beschrijving": "Oriëntatie op zorg en welzijn",
-    }
+        **{"programma-0-routejaar": "1", "programma-0-beschrijving": "Oriëntatie op zorg en welzijn"},
+    )
     response = client_voor(beheerder).post("/beheer/leerroute/leerroute/add/", data)
     assert response.status_code == 302, response.content.decode()[:2000]
     route = Leerroute.objects.get(naam="Zorg BB-2")
