@@ -10,6 +10,17 @@ import contextlib
 import uuid
 
 from django.core.cache import cache
+from django.db import InterfaceError, OperationalError
+
+# The options of every nightly task: a lost database connection is retried with growing pauses;
+# the work itself is idempotent, so a retry finishes what the first try began.
+NACHTTAAK = {
+    "autoretry_for": (OperationalError, InterfaceError),
+    "retry_backoff": True,
+    "retry_backoff_max": 600,
+    "retry_jitter": True,
+    "max_retries": 5,
+}
 
 
 class AlBezig(RuntimeError):

@@ -13,7 +13,6 @@ import datetime
 import logging
 
 from celery import shared_task
-from django.db import InterfaceError, OperationalError
 
 from registratie import bewaartermijn, checks, locks
 
@@ -22,11 +21,7 @@ logger = logging.getLogger(__name__)
 
 @shared_task(
     name="registratie.tasks.check_phases_task",
-    autoretry_for=(OperationalError, InterfaceError),
-    retry_backoff=True,
-    retry_backoff_max=600,
-    retry_jitter=True,
-    max_retries=5,
+    **locks.NACHTTAAK,
 )
 def check_phases_task(datum: str | None = None) -> dict:
     """Run the fase check for ``datum`` (ISO date; default today) and return its summary."""
@@ -43,11 +38,7 @@ def check_phases_task(datum: str | None = None) -> dict:
 
 @shared_task(
     name="registratie.tasks.anonimiseren_task",
-    autoretry_for=(OperationalError, InterfaceError),
-    retry_backoff=True,
-    retry_backoff_max=600,
-    retry_jitter=True,
-    max_retries=5,
+    **locks.NACHTTAAK,
 )
 def anonimiseren_task(datum: str | None = None) -> dict:
     """Retention: anonymise the students whose route ended more than LEERROUTE_BEWAARTERMIJN_JAREN

@@ -10,7 +10,6 @@ import datetime
 import logging
 
 from celery import shared_task
-from django.db import InterfaceError, OperationalError
 from django.utils import timezone
 
 from registratie import locks
@@ -21,11 +20,7 @@ logger = logging.getLogger(__name__)
 
 @shared_task(
     name="registratie.rod.tasks.rod_export_task",
-    autoretry_for=(OperationalError, InterfaceError),
-    retry_backoff=True,
-    retry_backoff_max=600,
-    retry_jitter=True,
-    max_retries=5,
+    **locks.NACHTTAAK,
 )
 def rod_export_task(peildatum: str | None = None) -> dict:
     """Build the deliveries for ``peildatum`` (ISO date; default today). Idempotent: a re-run for
