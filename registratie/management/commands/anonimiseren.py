@@ -5,18 +5,10 @@ anonymises the students whose route ended more than LEERROUTE_BEWAARTERMIJN_JARE
 date. ``--dry-run`` only counts them.
 """
 
-import datetime
-
 from django.core.management.base import BaseCommand, CommandError
 
 from registratie import bewaartermijn, locks
-
-
-def _datum(value: str) -> datetime.date:
-    try:
-        return datetime.date.fromisoformat(value)
-    except ValueError as exc:
-        raise CommandError(f"Ongeldige datum '{value}': gebruik JJJJ-MM-DD.") from exc
+from registratie.management.argumenten import datum as datum_argument
 
 
 class Command(BaseCommand):
@@ -26,7 +18,7 @@ class Command(BaseCommand):
     )
 
     def add_arguments(self, parser):
-        parser.add_argument("--datum", type=_datum, help="Peildatum JJJJ-MM-DD (standaard vandaag).")
+        parser.add_argument("--datum", type=datum_argument, help="Peildatum JJJJ-MM-DD (standaard vandaag).")
         parser.add_argument(
             "--dry-run", action="store_true", help="Alleen tellen hoeveel leerlingen het zou betreffen."
         )

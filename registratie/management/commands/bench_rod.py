@@ -27,15 +27,9 @@ from django.conf import settings
 from django.core.management.base import BaseCommand, CommandError
 from django.db import connection
 
+from registratie.management.argumenten import datum as datum_argument
 from registratie.management.bench import getal, kindproces, piek_rss_mb
 from registratie.models import Inschrijving, RodLevering, RodStand, RodTerugkoppeling, Signaal
-
-
-def _datum(value: str) -> datetime.date:
-    try:
-        return datetime.date.fromisoformat(value)
-    except ValueError as exc:
-        raise CommandError(f"Ongeldige datum '{value}': gebruik JJJJ-MM-DD.") from exc
 
 
 def _rod_wissen() -> None:
@@ -58,7 +52,7 @@ class Command(BaseCommand):
         )
         parser.add_argument("--seed", type=int, default=1)
         parser.add_argument(
-            "--date", dest="datum", type=_datum, help="peildatum (standaard die van de demodata)"
+            "--date", dest="datum", type=datum_argument, help="peildatum (standaard die van de demodata)"
         )
         parser.add_argument(
             "--media",

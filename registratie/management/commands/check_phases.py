@@ -5,18 +5,10 @@ every finding: new signals, signals that were already open, findings dismissed e
 signals it closed because their cause is gone.
 """
 
-import datetime
-
 from django.core.management.base import BaseCommand, CommandError
 
 from registratie import checks, locks
-
-
-def _datum(value: str) -> datetime.date:
-    try:
-        return datetime.date.fromisoformat(value)
-    except ValueError as exc:
-        raise CommandError(f"Ongeldige datum '{value}': gebruik JJJJ-MM-DD.") from exc
+from registratie.management.argumenten import datum as datum_argument
 
 
 class Command(BaseCommand):
@@ -24,7 +16,7 @@ class Command(BaseCommand):
 
     def add_arguments(self, parser):
         parser.add_argument(
-            "--date", dest="datum", type=_datum, help="Peildatum JJJJ-MM-DD (standaard vandaag)."
+            "--date", dest="datum", type=datum_argument, help="Peildatum JJJJ-MM-DD (standaard vandaag)."
         )
 
     def handle(self, *args, datum=None, **options):

@@ -7,7 +7,6 @@ files into DIR without recording anything (the real run for the same date gives 
 Never prints a BSN.
 """
 
-import datetime
 from pathlib import Path
 
 from django.core.exceptions import ValidationError
@@ -15,15 +14,9 @@ from django.core.management.base import BaseCommand, CommandError
 from django.utils import timezone
 
 from registratie import locks
+from registratie.management.argumenten import datum as datum_argument
 from registratie.rod import services
 from samenwerking.models import Kanaal
-
-
-def _datum(value: str) -> datetime.date:
-    try:
-        return datetime.date.fromisoformat(value)
-    except ValueError as exc:
-        raise CommandError(f"Ongeldige datum '{value}': gebruik JJJJ-MM-DD.") from exc
 
 
 class Command(BaseCommand):
@@ -31,7 +24,7 @@ class Command(BaseCommand):
 
     def add_arguments(self, parser):
         parser.add_argument(
-            "--date", dest="datum", type=_datum, help="Peildatum JJJJ-MM-DD (standaard vandaag)."
+            "--date", dest="datum", type=datum_argument, help="Peildatum JJJJ-MM-DD (standaard vandaag)."
         )
         parser.add_argument("--out", dest="uitvoer", type=Path, help="Kopieer elk bestand ook naar deze map.")
         parser.add_argument("--instelling", dest="brin", help="Alleen deze instelling (BRIN).")

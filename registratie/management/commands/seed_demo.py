@@ -6,18 +6,10 @@ inconsistencies for the fase check; see ``registratie.demo``. ``make run`` calls
 ``--if-empty``.
 """
 
-import datetime
-
 from django.core.management.base import BaseCommand, CommandError
 
 from registratie import demo
-
-
-def _datum(value: str) -> datetime.date:
-    try:
-        return datetime.date.fromisoformat(value)
-    except ValueError as exc:
-        raise CommandError(f"Ongeldige datum '{value}': gebruik JJJJ-MM-DD.") from exc
+from registratie.management.argumenten import datum as datum_argument
 
 
 class Command(BaseCommand):
@@ -49,7 +41,7 @@ class Command(BaseCommand):
         parser.add_argument("--chunk", type=int, default=demo.CHUNK, help="leerlingen per schrijfronde")
 
     def handle(self, *args, students, seed, peildatum, if_empty, reset, chunk, **options):
-        peildatum = _datum(peildatum)
+        peildatum = datum_argument(peildatum)
         if if_empty and reset:
             raise CommandError("--if-empty en --reset gaan niet samen.")
         if students < demo.MINIMUM_STUDENTEN:
