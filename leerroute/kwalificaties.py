@@ -114,6 +114,7 @@ def laad_kwalificaties(rows_iterable: Iterable[str], *, model=None) -> tuple[int
     (INSERT … ON CONFLICT (crebo) DO UPDATE). ``model`` lets the data migration pass its
     historical model; everywhere else it is ``leerroute.models.Kwalificatie``.
     """
+    historisch = model is not None  # the data migration's model: no other app to re-check yet
     if model is None:
         from leerroute.models import Kwalificatie as model
 
@@ -137,7 +138,23 @@ def laad_kwalificaties(rows_iterable: Iterable[str], *, model=None) -> tuple[int
                 unique_fields=["crebo"],
                 update_fields=["naam", "niveau", "domein"],
             )
+        if historisch is False:
+            _hercontroleren([r["crebo"] for r in gewijzigd if bestaand[r["crebo"]][1] != r["niveau"]], model)
     return len(nieuw), len(gewijzigd)
+
+
+def _hercontroleren(crebos: list[str], model) -> None:
+    """A niveau changed in the register: accepted (the register is right), and every student of a
+    route whose combination now breaks R-LR-2..5 gets a signal in the same transaction, as when
+    the niveau is changed in the admin (registratie.afhankelijkheden; the dependents live there)."""
+    if not crebos:
+        return
+    from registratie.afhankelijkheden import kwalificaties_gewijzigd
+    from samenwerking.models import Kanaal
+
+    for start in range(0, len(crebos), 500):  # SQLite allows 999 parameters
+        ids = list(model.objects.filter(crebo__in=crebos[start : start + 500]).values_list("pk", flat=True))
+        kwalificaties_gewijzigd(ids, door=None, kanaal=Kanaal.IMPORT)
 
 
 def laad_standaardbestand(*, model=None) -> tuple[int, int]:

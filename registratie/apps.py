@@ -5,3 +5,7 @@ from django.utils.translation import gettext_lazy as _
 class RegistratieConfig(AppConfig):
     name = "registratie"
     verbose_name = _("Registratie")
+
+    def ready(self):
+        # Registers the re-checks of the rules that read other rows (samenwerking.afhankelijkheden).
+        from registratie import afhankelijkheden  # noqa: F401

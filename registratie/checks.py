@@ -26,7 +26,7 @@ from django.utils import timezone
 from django.utils.formats import date_format
 from django.utils.translation import gettext as _
 
-from registratie import fase, locks
+from registratie import checks_afhankelijk, fase, locks
 from registratie.models import (
     Fasewissel,
     Inschrijving,
@@ -183,6 +183,7 @@ def controleer(peildatum: datetime.date) -> list[Bevinding]:
         registraties_oneens,
         overeenkomst_niet_actief,
         start_voor_leerjaar_3,
+        *checks_afhankelijk.REGELS,  # rules that read other rows (docs/regels-afhankelijkheden.md)
     ):
         for b in regel(peildatum):
             bevindingen.setdefault(b.sleutel, b)

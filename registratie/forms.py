@@ -4,7 +4,7 @@ from django import forms
 from django.utils.translation import gettext_lazy as _
 
 from leerroute.models import Leerroute
-from registratie.models import Uitstroom
+from registratie.models import Bestemming, Uitstroom, UitstroomReden
 from samenwerking import scope
 from samenwerking.models import Instelling
 
@@ -73,3 +73,22 @@ class UitstroomForm(forms.ModelForm):
             .filter(pk__in=leerling.inschrijvingen.filter(einddatum__isnull=True).values("leerroute"))
             .order_by("naam")
         )
+
+
+class SignaalUitstroomForm(forms.Form):
+    """A half-registered switch or stop: the coordinator records the uitstroom (R-INS-10)."""
+
+    datum = forms.DateField(
+        label=_("Datum van uitstroom"),
+        required=False,
+        help_text=_("Leeg: de einddatum van de beëindigde inschrijving."),
+        widget=forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d"),
+    )
+    reden = forms.ChoiceField(label=_("Reden"), choices=UitstroomReden.choices)
+    bestemming = forms.ChoiceField(label=_("Bestemming"), choices=Bestemming.choices)
+    toelichting = forms.CharField(
+        label=_("Toelichting (overstapoptie)"),
+        required=False,
+        widget=forms.Textarea(attrs={"rows": 2}),
+        max_length=2000,
+    )

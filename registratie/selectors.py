@@ -9,6 +9,7 @@ from django.db.models import Count, OuterRef, Q, Subquery
 
 from leerroute.models import Leerroute
 from registratie import fase
+from registratie.rod.services import BRON as BRON_ROD
 from registratie.models import (
     Bestemming,
     Inschrijving,
@@ -49,9 +50,16 @@ def signaal_regels(user) -> list[str]:
 
 def mag_signaal_afhandelen(user, signaal: Signaal) -> bool:
     """Applying, dismissing or handing over a signal is the coordinator's review (or the
-    applicatiebeheerder's); the schools' beheerders see the signals of their instelling."""
+    applicatiebeheerder's); the schools' beheerders see the signals of their instelling.
+
+    A ROD signal (a rejection or a held record of one instelling's delivery) is that instelling's:
+    its beheerders close it; the partner school and the coordinator see it read-only."""
     s = scope.scope_for(user)
-    return s.alles or (signaal.overeenkomst_id is not None and signaal.overeenkomst_id in s.overeenkomsten)
+    if s.alles:
+        return True
+    if signaal.bron == BRON_ROD:
+        return signaal.instelling_id is not None and signaal.instelling_id in s.beheer
+    return signaal.overeenkomst_id is not None and signaal.overeenkomst_id in s.overeenkomsten
 
 
 def mag_nummer_inzien(user, leerling: Leerling) -> bool:

@@ -13,7 +13,7 @@ from django.db.models import Q
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
-from registratie import rules
+from registratie import checks_afhankelijk, rules
 from registratie.models import (
     Fase,
     Fasewissel,
@@ -102,9 +102,16 @@ def fase_wijzigen(
 def inschrijving_beeindigen(
     *, inschrijving: Inschrijving, einddatum: datetime.date, reden: str, door, kanaal: str = Kanaal.UI
 ) -> Inschrijving:
+    """End one side. R-INS-2: the vo side cannot end while the mbo side of the same route runs on
+    in the vo-fase (the other side's row depends on it; refused, rule id first), unless the student
+    left (overstap): that is a fact at this school, accepted and proposed to the coordinator as a
+    half-registered switch (registratie.afhankelijkheden, in the same transaction)."""
     inschrijving.einddatum = einddatum
     inschrijving.reden_einde = reden
-    return opslaan(inschrijving, door=door, kanaal=kanaal)
+    opslaan(inschrijving, door=door, kanaal=kanaal)  # the row's own rules first
+    if inschrijving.sector == "vo" and reden != RedenEinde.OVERSTAP:
+        rules.check_vo_kant_aanwezig(lopende_inschrijvingen(inschrijving.leerling))  # rolls back
+    return inschrijving
 
 
 @transaction.atomic
@@ -114,8 +121,11 @@ def uitstroom_vastleggen(*, uitstroom: Uitstroom, door, kanaal: str = Kanaal.UI)
     if door is not None and door.is_authenticated:
         uitstroom.vastgelegd_door = door
     opslaan(uitstroom, door=door, kanaal=kanaal)  # clean() checks R-INS-10
-    for i in Inschrijving.objects.select_for_update().filter(
-        leerling=uitstroom.leerling, leerroute=uitstroom.leerroute, einddatum__isnull=True
+    # The mbo side first: the vo side may not end while an mbo side runs on in the vo-fase.
+    for i in (
+        Inschrijving.objects.select_for_update()
+        .filter(leerling=uitstroom.leerling, leerroute=uitstroom.leerroute, einddatum__isnull=True)
+        .order_by("sector")
     ):
         inschrijving_beeindigen(
             inschrijving=i, einddatum=uitstroom.datum, reden=RedenEinde.OVERSTAP, door=door, kanaal=kanaal
@@ -222,3 +232,69 @@ def signaal_overdragen(
         notitie += f": {toelichting}"
     signaal.afhandeling = "\n".join(p for p in (signaal.afhandeling, notitie) if p)
     return opslaan(signaal, door=door, kanaal=kanaal)
+
+
+# --- a half-registered switch or stop (checks_afhankelijk.overstap_half_geregistreerd) --------------
+
+
+def _half_geregistreerd(signaal: Signaal) -> tuple[Signaal, Inschrijving]:
+    signaal = _open_signaal(signaal)
+    if not checks_afhankelijk.is_half_geregistreerd(signaal) or signaal.inschrijving_id is None:
+        raise ValidationError(_("Dit signaal gaat niet over een half geregistreerde overstap of stop."))
+    return signaal, Inschrijving.objects.select_for_update().get(pk=signaal.inschrijving_id)
+
+
+@transaction.atomic
+def signaal_uitstroom_vastleggen(
+    *,
+    signaal: Signaal,
+    reden: str,
+    bestemming: str,
+    toelichting: str = "",
+    datum: datetime.date | None = None,
+    door,
+    kanaal: str = Kanaal.UI,
+) -> Uitstroom:
+    """The coordinator's first answer: the student did leave the route. Records the uitstroom
+    (R-INS-10; on the ended side's end date unless told otherwise), which ends the other side too,
+    and closes the signal; all audited, in one transaction."""
+    signaal, beeindigd = _half_geregistreerd(signaal)
+    uitstroom = Uitstroom(
+        leerling_id=beeindigd.leerling_id,
+        leerroute_id=beeindigd.leerroute_id,
+        datum=datum or beeindigd.einddatum,
+        reden=reden,
+        bestemming=bestemming,
+        toelichting=(toelichting or "").strip(),
+    )
+    uitstroom_vastleggen(uitstroom=uitstroom, door=door, kanaal=kanaal)
+    _sluiten(
+        signaal,
+        status=SignaalStatus.OPGELOST,
+        afhandeling=_(
+            "Uitstroom vastgelegd per %(datum)s (%(reden)s); de route is aan beide kanten beëindigd."
+        )
+        % {"datum": uitstroom.datum.strftime("%d-%m-%Y"), "reden": uitstroom.get_reden_display()},
+        door=door,
+        kanaal=kanaal,
+    )
+    return uitstroom
+
+
+@transaction.atomic
+def signaal_heropenen(*, signaal: Signaal, door, kanaal: str = Kanaal.UI) -> Inschrijving:
+    """The coordinator's second answer: the student goes on in the route. Reopens the enrolment
+    that was ended as overstap (every rule of the row is checked again) and closes the signal."""
+    signaal, beeindigd = _half_geregistreerd(signaal)
+    beeindigd.einddatum = None
+    beeindigd.reden_einde = ""
+    opslaan(beeindigd, door=door, kanaal=kanaal)
+    _sluiten(
+        signaal,
+        status=SignaalStatus.OPGELOST,
+        afhandeling=_("De %(kant)s-inschrijving is heropend; de leerling vervolgt de route.")
+        % {"kant": beeindigd.sector},
+        door=door,
+        kanaal=kanaal,
+    )
+    return beeindigd

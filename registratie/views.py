@@ -15,8 +15,15 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
-from registratie import fase, selectors, services
-from registratie.forms import AfwijzenForm, DatumForm, NummerZoekenForm, OverdragenForm, UitstroomForm
+from registratie import checks_afhankelijk, fase, selectors, services
+from registratie.forms import (
+    AfwijzenForm,
+    DatumForm,
+    NummerZoekenForm,
+    OverdragenForm,
+    SignaalUitstroomForm,
+    UitstroomForm,
+)
 from registratie.models import Inschrijving, Leerling, SignaalStatus, Uitstroom
 from samenwerking import scope
 from samenwerking.identifiers import is_persoonsnummer
@@ -77,6 +84,9 @@ def signaal_detail(request, pk):
             "inschrijvingen": inschrijvingen,
             "mag_afhandelen": open_ and selectors.mag_signaal_afhandelen(request.user, signaal),
             "is_voorstel": signaal.voorgestelde_datum is not None,
+            "is_half_geregistreerd": checks_afhankelijk.is_half_geregistreerd(signaal),
+            "kan_overdragen": signaal.overeenkomst_id is not None and signaal.bron != "rod",
+            "uitstroom_form": SignaalUitstroomForm(),
             "afwijzen_form": AfwijzenForm(),
             "overdragen_form": OverdragenForm(signaal=signaal),
         },
@@ -149,6 +159,40 @@ def signaal_overdragen(request, pk):
         messages.success(
             request, _("Het signaal is overgedragen aan %(aan)s.") % {"aan": form.cleaned_data["aan"]}
         )
+    return redirect("registratie:signaal", pk=signaal.pk)
+
+
+@login_required
+@require_POST
+def signaal_uitstroom(request, pk):
+    """A half-registered switch or stop: record the uitstroom in one step."""
+    signaal = _signaal_voor_actie(request, pk)
+    form = SignaalUitstroomForm(request.POST)
+    if not form.is_valid():
+        messages.error(request, _fouten(ValidationError(form.errors)))
+        return redirect("registratie:signaal", pk=signaal.pk)
+    try:
+        services.signaal_uitstroom_vastleggen(
+            signaal=signaal, door=request.user, kanaal=Kanaal.UI, **form.cleaned_data
+        )
+    except ValidationError as exc:
+        messages.error(request, _fouten(exc))
+    else:
+        messages.success(request, _("De uitstroom is vastgelegd; beide inschrijvingen zijn beëindigd."))
+    return redirect("registratie:signaal", pk=signaal.pk)
+
+
+@login_required
+@require_POST
+def signaal_heropenen(request, pk):
+    """A half-registered switch or stop: reopen the ended enrolment in one step."""
+    signaal = _signaal_voor_actie(request, pk)
+    try:
+        services.signaal_heropenen(signaal=signaal, door=request.user, kanaal=Kanaal.UI)
+    except ValidationError as exc:
+        messages.error(request, _fouten(exc))
+    else:
+        messages.success(request, _("De inschrijving is heropend."))
     return redirect("registratie:signaal", pk=signaal.pk)
 
 

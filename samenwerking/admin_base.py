@@ -1,11 +1,12 @@
 """The base of every ModelAdmin: scoped by samenwerking.scope, writes through services."""
 
 from django.contrib import admin
+from django.core.exceptions import ValidationError
 from django.contrib.admin.utils import unquote
 from django.http import Http404
 from django.shortcuts import redirect
 
-from samenwerking import scope, services
+from samenwerking import afhankelijkheden, scope, services
 from samenwerking.models import Kanaal
 
 
@@ -44,6 +45,24 @@ class ScopedAdmin(ScopedRowsMixin, admin.ModelAdmin):
         if obj is None:
             return True
         return self.model.objects.for_user(request.user, scope.CHANGE).filter(pk=obj.pk).exists()
+
+    def get_form(self, request, obj=None, **kwargs):
+        """The form also runs the refusals of the rows that depend on this one (samenwerking.
+        afhankelijkheden), so such a refusal is a form error and not a server error in save_model()."""
+        form = super().get_form(request, obj, **kwargs)
+
+        class AfhankelijkhedenForm(form):
+            def _post_clean(self):
+                super()._post_clean()
+                if self.errors:
+                    return
+                try:
+                    afhankelijkheden.weigeren(self.instance, afhankelijkheden.oude_waarden(self.instance))
+                except ValidationError as exc:
+                    self._update_errors(exc)
+
+        AfhankelijkhedenForm.__name__ = form.__name__
+        return AfhankelijkhedenForm
 
     def get_object(self, request, object_id, from_field=None):
         """Outside the user's scope (or no such row) an object answers 404 on its change, delete

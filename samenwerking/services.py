@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from django.db import transaction
 
-from samenwerking import audit
+from samenwerking import afhankelijkheden, audit
 from samenwerking.models import AuditActie, Kanaal, Samenwerkingsovereenkomst
 
 
@@ -15,11 +15,9 @@ def opslaan(instance, *, door, kanaal: str = Kanaal.UI, velden: list[str] | None
     The one generic write: named services below add what a domain action needs on top.
     """
     is_new = instance._state.adding
-    oud = None
-    if not is_new:
-        previous = type(instance)._base_manager.filter(pk=instance.pk).first()
-        oud = audit.snapshot(previous, masked=False) if previous is not None else None
+    oud = None if is_new else afhankelijkheden.oude_waarden(instance)
     instance.full_clean()
+    afhankelijkheden.weigeren(instance, oud)  # rules of the rows that depend on this one
     instance.save(update_fields=velden if not is_new and velden else None)
     nieuw = audit.snapshot(instance, masked=False)
     if oud is not None and oud == nieuw:
@@ -32,6 +30,7 @@ def opslaan(instance, *, door, kanaal: str = Kanaal.UI, velden: list[str] | None
         oud=oud,
         nieuw=nieuw,
     )
+    afhankelijkheden.signaleren(instance, oud, door=door, kanaal=kanaal)
     return instance
 
 

@@ -233,6 +233,10 @@ MATRIX: dict[str, Regel] = {
     "registratie:signaal-toepassen": _signaal_actie(None),
     "registratie:signaal-afwijzen": _signaal_actie(lambda w, k: {"reden": "Matrix: geen afwijking"}),
     "registratie:signaal-overdragen": _signaal_actie(lambda w, k: {"aan": k.vo.pk, "toelichting": "Matrix"}),
+    "registratie:signaal-uitstroom": _signaal_actie(
+        lambda w, k: {"reden": "stopt", "bestemming": "vmbo", "toelichting": "Matrix"}
+    ),
+    "registratie:signaal-heropenen": _signaal_actie(None),
     "registratie:leerlingen": _lijst_ui(
         lambda w, k: [k.leerling.achternaam, _href("registratie:leerling", k.leerling)]
     ),

@@ -144,3 +144,25 @@ def vastgehouden_voor(user):
         .select_related("instelling", "signaal", "inschrijving")
         .order_by("instelling__brin", "sleutel")
     )
+
+
+def partijen(inschrijving_ids) -> dict[int, tuple[int, int]]:
+    """Per enrolment: its route's agreement and the partner instelling (the other party).
+
+    A ROD signal belongs to the instelling whose delivery it concerns; with these two columns the
+    partner school and the agreement's coordinator see it too (read-only: Signaal.scope_q stays a
+    filter on plain columns, registratie.selectors.mag_signaal_afhandelen says who closes it)."""
+    ids = sorted({i for i in inschrijving_ids if i})
+    result = {}
+    for start in range(0, len(ids), 500):  # SQLite allows 999 parameters
+        for pk, sector, o, vo, mbo in Inschrijving.objects.filter(
+            pk__in=ids[start : start + 500]
+        ).values_list(
+            "pk",
+            "sector",
+            "leerroute__overeenkomst_id",
+            "leerroute__overeenkomst__vo_instelling_id",
+            "leerroute__overeenkomst__mbo_instelling_id",
+        ):
+            result[pk] = (o, mbo if sector == "vo" else vo)
+    return result

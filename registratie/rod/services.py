@@ -682,15 +682,19 @@ def _signalen_vastgehouden(instelling: Instelling, vast: dict) -> None:
         s.sleutel: s for s in Signaal.objects.filter(bron=BRON, sleutel__in=sleutels, status__in=SIGNAAL_OPEN)
     }
     nieuw, gewijzigd = [], []
+    partijen = selectors.partijen(vast[k][0]["inschrijving_id"] for k in sleutels.values())
     for ssleutel, sleutel in sleutels.items():
         st, (regel, toelichting, leerling_id) = vast[sleutel]
         s = bestaand.get(ssleutel)
         if s is None:
+            overeenkomst_id, partner_id = partijen.get(st["inschrijving_id"], (None, None))
             s = Signaal(
                 regel=regel,
                 sleutel=ssleutel,
                 bron=BRON,
                 instelling=instelling,
+                overeenkomst_id=overeenkomst_id,
+                partner_instelling_id=partner_id,
                 inschrijving_id=st["inschrijving_id"],
                 leerling_id=leerling_id,
                 toelichting=toelichting,
@@ -921,11 +925,16 @@ def _afkeuren(levering: RodLevering, stand: RodStand, b: format.Beoordeling, *, 
     signaal = Signaal.objects.filter(bron=BRON, sleutel=sleutel, status__in=SIGNAAL_OPEN).first()
     leerling_id = stand.inschrijving.leerling_id if stand.inschrijving else None
     if signaal is None:
+        overeenkomst_id, partner_id = selectors.partijen([stand.inschrijving_id]).get(
+            stand.inschrijving_id, (None, None)
+        )
         signaal = Signaal.objects.create(
             regel="ROD",
             sleutel=sleutel,
             bron=BRON,
             instelling=instelling,
+            overeenkomst_id=overeenkomst_id,
+            partner_instelling_id=partner_id,
             inschrijving_id=stand.inschrijving_id,
             leerling_id=leerling_id,
             toelichting=toelichting,

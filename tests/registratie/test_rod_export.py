@@ -400,7 +400,10 @@ def test_an_invalid_record_is_held_with_a_signal_naming_the_field_while_the_rest
     assert (lev.aantal_records, lev.aantal_vastgehouden) == (1, 1)
     signaal = open_rod_signalen().get(inschrijving=fout)
     assert signaal.regel == "ROD" and signaal.instelling_id == fout.instelling_id
-    assert signaal.leerling_id == fout.leerling_id and signaal.partner_instelling_id is None
+    assert signaal.leerling_id == fout.leerling_id
+    # Issue 9: the partner school and the coordinator see it (read-only).
+    assert signaal.overeenkomst_id == route.overeenkomst_id
+    assert signaal.partner_instelling_id == route.overeenkomst.mbo_instelling_id
     assert "'BSN' (bsn)" in signaal.toelichting and fout.inschrijvingsvolgnummer in signaal.toelichting
     assert ongeldig_bsn not in signaal.toelichting
     assert ongeldig_bsn not in out.getvalue() + err.getvalue()

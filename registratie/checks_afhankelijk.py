@@ -1,0 +1,330 @@
+"""Checks of rules that read other rows (docs/regels-afhankelijkheden.md).
+
+Each function finds, in one query, the enrolments that break one rule because a row they depend
+on changed: the route's qualification niveau (R-LR-2..5), the route's type, leerweg, qualification
+or parties (R-INS-2/3), the agreement's status or dates (R-LR-8), or the other side of the same
+route (a half-registered switch or stop, R-INS-5/R-INS-10). They run in two places:
+
+- nightly, over everything: ``REGELS`` is part of ``registratie.checks.controleer`` (which then
+  adds, de-duplicates and auto-closes their signals like those of every other rule);
+- on save, over the dependents of the changed row only: ``hercontroleren(filter)``, called by
+  ``registratie.afhankelijkheden``, raises the signals in the same transaction as the change.
+
+Both produce the same ``sleutel`` per cause, so the nightly run finds the signal the save raised.
+"""
+
+from __future__ import annotations
+
+import datetime
+
+from django.db.models import Exists, F, OuterRef, Q, Subquery
+from django.utils.formats import date_format
+from django.utils.translation import gettext as _
+
+from leerroute.models import Leerweg, Opleidingskenmerk
+from leerroute.rules import niveau_fouten
+from registratie import checks
+from registratie.models import Inschrijving, RedenEinde, Signaal, SignaalStatus, Uitstroom
+from samenwerking import audit
+
+REGEL_HALF = "R-INS-10"  # a switch or stop registered on one side only
+_CHUNK = 500  # sleutels per IN (SQLite allows 999 parameters)
+
+
+def _datum(d: datetime.date) -> str:
+    return date_format(d, "j F Y")
+
+
+def _lopend(peildatum: datetime.date):
+    """Enrolments that count (not a correction) and have not ended before ``peildatum``."""
+    return Inschrijving.objects.exclude(reden_einde=RedenEinde.CORRECTIE).filter(
+        Q(einddatum__isnull=True) | Q(einddatum__gte=peildatum)
+    )
+
+
+_ROUTE = {
+    "route_id": F("leerroute_id"),
+    "route_naam": F("leerroute__naam"),
+    "route_soort": F("leerroute__soort"),
+    "overeenkomst_id": F("leerroute__overeenkomst_id"),
+    "vo_id": F("leerroute__overeenkomst__vo_instelling_id"),
+    "mbo_id": F("leerroute__overeenkomst__mbo_instelling_id"),
+}
+
+
+def _per_student(rijen) -> dict[tuple[int, int], list[dict]]:
+    groepen: dict[tuple[int, int], list[dict]] = {}
+    for r in rijen:
+        groepen.setdefault((r["leerling_id"], r["route_id"]), []).append(r)
+    return groepen
+
+
+def _bevinding(regel: str, sleutel_deel: str, r: dict, toelichting: str, inschrijving_id: int):
+    return checks.Bevinding(
+        regel=regel,
+        sleutel=checks._sleutel(regel, sleutel_deel, r["leerling_id"], r["route_id"]),
+        toelichting=toelichting,
+        overeenkomst_id=r["overeenkomst_id"],
+        leerling_id=r["leerling_id"],
+        inschrijving_id=inschrijving_id,
+        instelling_id=r["vo_id"],
+        partner_instelling_id=r["mbo_id"],
+    )
+
+
+# --- R-LR-2..5: the route's qualification niveau ---------------------------------------------------
+
+
+def _toegestaan_q() -> Q:
+    """The (soort, leerweg, niveau) combinations leerroute.rules.niveau_fouten allows, as a filter
+    on plain columns (a handful of AND-terms; the rule table stays in one place)."""
+    q = Q(pk__in=[])
+    for soort in Opleidingskenmerk.values:
+        for leerweg in Leerweg.values:
+            for niveau in (1, 2, 3, 4):
+                if not niveau_fouten(soort, leerweg, niveau):
+                    q |= Q(
+                        leerroute__soort=soort,
+                        leerroute__leerweg=leerweg,
+                        leerroute__kwalificatie__niveau=niveau,
+                    )
+    return q
+
+
+def route_niveau_ongeldig(peildatum: datetime.date, filter: Q = Q()) -> list:
+    """R-LR-2..5: students in a route whose qualification niveau no longer fits its type and
+    leerweg (the niveau changed in the register after the route was made). One per student."""
+    rijen = (
+        _lopend(peildatum)
+        .filter(filter)
+        .exclude(_toegestaan_q())
+        .order_by("leerling_id", "leerroute_id", "sector", "id")
+        .values(
+            "id",
+            "leerling_id",
+            leerweg_route=F("leerroute__leerweg"),
+            crebo=F("leerroute__kwalificatie__crebo"),
+            niveau=F("leerroute__kwalificatie__niveau"),
+            **_ROUTE,
+        )
+    )
+    result = []
+    for groep in _per_student(rijen).values():
+        r = groep[0]
+        fouten = niveau_fouten(r["route_soort"], r["leerweg_route"], r["niveau"])
+        regel = fouten[0].partition(":")[0]
+        tekst = _(
+            "De kwalificatie %(crebo)s van route '%(route)s' heeft nu niveau %(niveau)s; dat past niet "
+            "bij een %(soort)s met leerweg %(leerweg)s: %(fouten)s De leerling volgt deze route nog. "
+            "Oplossing: koppel de route aan de juiste kwalificatie, of laat de leerling uitstromen "
+            "naar een passende route (overstapoptie)."
+        ) % {
+            "crebo": r["crebo"],
+            "route": r["route_naam"],
+            "niveau": r["niveau"],
+            "soort": r["route_soort"],
+            "leerweg": r["leerweg_route"],
+            "fouten": " ".join(fouten),
+        }
+        result.append(_bevinding(regel, "niveau", r, tekst, r["id"]))
+    return result
+
+
+# --- R-INS-2/3: the enrolment carries the route's values --------------------------------------------
+
+
+def _wijkt_af_q() -> Q:
+    o = "leerroute__overeenkomst__"
+    return (
+        ~Q(opleidingskenmerk=F("leerroute__soort"))
+        | (Q(sector="vo") & ~Q(leerweg=F("leerroute__leerweg")))
+        | (Q(sector="vo") & ~Q(instelling_id=F(f"{o}vo_instelling_id")))
+        | (Q(sector="mbo") & ~Q(kwalificatie_id=F("leerroute__kwalificatie_id")))
+        | (Q(sector="mbo") & ~Q(instelling_id=F(f"{o}mbo_instelling_id")))
+    )
+
+
+def _afwijkingen(r: dict) -> list[str]:
+    """The fields of one enrolment that differ from its route, as Dutch phrases."""
+    velden = []
+    if r["opleidingskenmerk"] != r["route_soort"]:
+        velden.append(
+            _("opleidingskenmerk %(a)s (route: %(b)s)") % {"a": r["opleidingskenmerk"], "b": r["route_soort"]}
+        )
+    eigen_partij = r["vo_id"] if r["sector"] == "vo" else r["mbo_id"]
+    if r["instelling_id"] != eigen_partij:
+        velden.append(_("instelling (niet de %(kant)s-partij van de overeenkomst)") % {"kant": r["sector"]})
+    if r["sector"] == "vo" and r["leerweg"] != r["leerweg_route"]:
+        velden.append(_("leerweg %(a)s (route: %(b)s)") % {"a": r["leerweg"], "b": r["leerweg_route"]})
+    if r["sector"] == "mbo" and r["kwalificatie_id"] != r["kwalificatie_route"]:
+        velden.append(_("kwalificatie (route: crebo %(b)s)") % {"b": r["crebo_route"]})
+    return velden
+
+
+def inschrijving_wijkt_af_van_route(peildatum: datetime.date, filter: Q = Q()) -> list:
+    """R-INS-2 (vo side) / R-INS-3 (mbo side): a running enrolment whose opleidingskenmerk, leerweg,
+    qualification or instelling is no longer the route's (the route changed after enrolment).
+    One per student: regel R-INS-2 when the vo side differs, else R-INS-3."""
+    rijen = (
+        _lopend(peildatum)
+        .filter(filter)
+        .filter(_wijkt_af_q())
+        .order_by("leerling_id", "leerroute_id", "sector", "id")
+        .values(
+            "id",
+            "leerling_id",
+            "sector",
+            "opleidingskenmerk",
+            "leerweg",
+            "kwalificatie_id",
+            "instelling_id",
+            leerweg_route=F("leerroute__leerweg"),
+            kwalificatie_route=F("leerroute__kwalificatie_id"),
+            crebo_route=F("leerroute__kwalificatie__crebo"),
+            **_ROUTE,
+        )
+    )
+    result = []
+    for groep in _per_student(rijen).values():
+        regel = "R-INS-2" if any(r["sector"] == "vo" for r in groep) else "R-INS-3"
+        delen = [
+            _("de %(kant)s-inschrijving: %(velden)s")
+            % {"kant": r["sector"], "velden": ", ".join(_afwijkingen(r))}
+            for r in groep
+        ]
+        r = groep[0]
+        tekst = _(
+            "%(regel)s: de inschrijvingen in route '%(route)s' leggen vast wat de route is; na een "
+            "wijziging van de route wijkt af %(delen)s. Oplossing: de school corrigeert haar "
+            "inschrijving naar de waarden van de route, of beëindigt haar als correctie."
+        ) % {"regel": regel, "route": r["route_naam"], "delen": "; ".join(delen)}
+        result.append(_bevinding(regel, "route", r, tekst, r["id"]))
+    return result
+
+
+# --- R-INS-5 / R-INS-10: a switch or stop registered on one side only -------------------------------
+
+
+def _half_geregistreerd():
+    """Enrolments ended as overstap while the other side of the same route runs on (no end, or a
+    later one), the same side has no new running enrolment, and no uitstroom is recorded."""
+    zelfde = Inschrijving.objects.filter(leerling=OuterRef("leerling"), leerroute=OuterRef("leerroute"))
+    ander = (
+        zelfde.exclude(sector=OuterRef("sector"))
+        .exclude(reden_einde=RedenEinde.CORRECTIE)
+        .filter(Q(einddatum__isnull=True) | Q(einddatum__gt=OuterRef("einddatum")))
+        .order_by("id")
+    )
+    opnieuw = zelfde.filter(sector=OuterRef("sector"), einddatum__isnull=True)
+    uitstroom = Uitstroom.objects.filter(leerling=OuterRef("leerling"), leerroute=OuterRef("leerroute"))
+    return (
+        Inschrijving.objects.filter(einddatum__isnull=False, reden_einde=RedenEinde.OVERSTAP)
+        .filter(Exists(ander))
+        .exclude(Exists(opnieuw))
+        .exclude(Exists(uitstroom))
+        .annotate(
+            ander_id=Subquery(ander.values("id")[:1]), ander_sector=Subquery(ander.values("sector")[:1])
+        )
+    )
+
+
+def overstap_half_geregistreerd(peildatum: datetime.date, filter: Q = Q()) -> list:
+    """One side ended as 'gestopt of overgestapt' while the other side runs on and no uitstroom is
+    recorded: R-INS-5 (the route continues at the other school) and R-INS-10 (the student left)
+    cannot both be true. Proposed to the coordinator: record the uitstroom, or reopen the ended
+    enrolment (registratie.services.signaal_uitstroom_vastleggen / signaal_heropenen)."""
+    rijen = (
+        _half_geregistreerd()
+        .filter(filter)
+        .order_by("leerling_id", "leerroute_id", "id")
+        .values("id", "leerling_id", "sector", "einddatum", "ander_id", "ander_sector", **_ROUTE)
+    )
+    result = []
+    for r in rijen:
+        tekst = _(
+            "De %(kant)s-inschrijving in route '%(route)s' is op %(eind)s beëindigd als 'gestopt of "
+            "overgestapt', maar de %(ander)s-inschrijving loopt door en er is geen uitstroom "
+            "vastgelegd. Dat kan niet allebei waar zijn (R-INS-5, R-INS-10). Voorstel: leg de "
+            "uitstroom vast (reden en bestemming; de %(ander)s-inschrijving eindigt dan ook), of "
+            "heropen de %(kant)s-inschrijving als de leerling de route vervolgt."
+        ) % {
+            "kant": r["sector"],
+            "route": r["route_naam"],
+            "eind": _datum(r["einddatum"]),
+            "ander": r["ander_sector"],
+        }
+        b = _bevinding(REGEL_HALF, "half", r, tekst, r["id"])
+        b.sleutel = checks._sleutel(REGEL_HALF, "half", r["id"])
+        result.append(b)
+    return result
+
+
+def is_half_geregistreerd(signaal: Signaal) -> bool:
+    """Whether this signal is a proposal of overstap_half_geregistreerd (for its two actions)."""
+    return signaal.sleutel.startswith(checks._sleutel(REGEL_HALF, "half", ""))
+
+
+# --- R-LR-8 on save: the agreement's status or dates ------------------------------------------------
+
+
+def overeenkomst_niet_actief(peildatum: datetime.date, filter: Q) -> list:
+    """R-LR-8 for the dependents of a changed agreement or route only. The nightly run has its own,
+    over everything (registratie.checks.overeenkomst_niet_actief); the sleutel is the same, so
+    the signal raised here is the one the nightly run keeps open (and closes once fixed)."""
+    o = "leerroute__overeenkomst__"
+    actief = Q(**{f"{o}status": "actief", f"{o}ingangsdatum__lte": peildatum}) & (
+        Q(**{f"{o}einddatum__isnull": True}) | Q(**{f"{o}einddatum__gte": peildatum})
+    )
+    rijen = (
+        _lopend(peildatum)
+        .filter(filter)
+        .exclude(actief)
+        .order_by("leerling_id", "leerroute_id", "sector", "id")
+        .values("id", "leerling_id", ovk_naam=F(f"{o}naam"), **_ROUTE)
+    )
+    result = []
+    for (leerling_id, route_id), groep in _per_student(rijen).items():
+        r = groep[0]
+        tekst = _(
+            "De leerling is ingeschreven in route '%(route)s', maar de overeenkomst '%(ovk)s' is na "
+            "de wijziging op %(peildatum)s niet actief. Een route kan alleen leerlingen hebben zolang "
+            "een actieve overeenkomst haar dekt (R-LR-8). Oplossing: activeer of verleng de "
+            "overeenkomst, of laat de leerling uitstromen volgens de overstapoptie."
+        ) % {"route": r["route_naam"], "ovk": r["ovk_naam"], "peildatum": _datum(peildatum)}
+        b = _bevinding("R-LR-8", "", r, tekst, r["id"])
+        b.sleutel = checks._sleutel("R-LR-8", leerling_id, route_id)
+        result.append(b)
+    return result
+
+
+# The nightly ones (registratie.checks.controleer runs these after its own).
+REGELS = (route_niveau_ongeldig, inschrijving_wijkt_af_van_route, overstap_half_geregistreerd)
+
+
+def hercontroleren(filter: Q, *, peildatum: datetime.date, door, kanaal: str) -> list[Signaal]:
+    """Re-check every dependent rule for the enrolments in ``filter`` and raise the missing
+    signals now (one per cause and student). Returns the signals added."""
+    bevindingen = [b for regel in REGELS for b in regel(peildatum, filter)]
+    bevindingen += overeenkomst_niet_actief(peildatum, filter)
+    return signaleren(bevindingen, door=door, kanaal=kanaal)
+
+
+def signaleren(bevindingen: list, *, door, kanaal: str) -> list[Signaal]:
+    """Add a signal per finding unless one is open for its sleutel or it was dismissed before (the
+    nightly run's de-duplication: a dismissed cause stays dismissed)."""
+    per_sleutel = {b.sleutel: b for b in bevindingen}
+    sleutels = list(per_sleutel)
+    bekend: set[str] = set()
+    for start in range(0, len(sleutels), _CHUNK):
+        bekend.update(
+            Signaal.objects.filter(
+                bron=checks.BRON,
+                sleutel__in=sleutels[start : start + _CHUNK],
+                status__in=[*checks.OPEN, SignaalStatus.AFGEWEZEN],
+            ).values_list("sleutel", flat=True)
+        )
+    nieuw = [b.als_signaal() for s, b in per_sleutel.items() if s not in bekend]
+    if nieuw:
+        Signaal.objects.bulk_create(nieuw, batch_size=_CHUNK)
+        audit.record_created_bulk(nieuw, door=door, kanaal=kanaal)
+    return nieuw

@@ -1,0 +1,81 @@
+"""Rules that read other rows: re-checked when one of those rows changes (docs/regels-afhankelijkheden.md).
+
+A rule is checked when the row it guards is saved; this module makes a change to a row that others
+depend on (a qualification's niveau, a route's type, an agreement's parties or dates) re-check the
+rules of the dependent rows too. The apps that hold the dependents register two kinds of hook per
+model label (``registratie.afhankelijkheden`` does, from its AppConfig):
+
+- ``weigeren`` hooks run before the save: they raise a ValidationError (rule id first, how many rows
+  depend on the change and a few of them) when the change would break a dependent row;
+- ``signaleren`` hooks run after the save, in the same transaction: they accept the change and
+  raise one signal per affected student (a correction that must not be blocked).
+
+``samenwerking.services.opslaan`` calls both; ``samenwerking.admin_base`` runs the refusals during
+form validation, so the admin shows them as form errors. Each hook is one set-based query over the
+dependents, never a loop of per-row checks.
+"""
+
+from __future__ import annotations
+
+from collections import defaultdict
+from collections.abc import Callable
+
+from samenwerking import audit
+
+_weigeren: dict[str, list[Callable]] = defaultdict(list)
+_signaleren: dict[str, list[Callable]] = defaultdict(list)
+
+
+def bij_weigeren(label: str):
+    """Register ``hook(instance, gewijzigd: set[str], oud: dict | None)`` for model ``label``."""
+
+    def decorator(hook):
+        _weigeren[label.lower()].append(hook)
+        return hook
+
+    return decorator
+
+
+def bij_signaleren(label: str):
+    """Register ``hook(instance, gewijzigd, oud, *, door, kanaal)`` for model ``label``."""
+
+    def decorator(hook):
+        _signaleren[label.lower()].append(hook)
+        return hook
+
+    return decorator
+
+
+def oude_waarden(instance) -> dict | None:
+    """The stored field values of ``instance`` (None for a new row), as audit.snapshot gives them."""
+    if instance._state.adding or instance.pk is None:
+        return None
+    previous = type(instance)._base_manager.filter(pk=instance.pk).first()
+    return audit.snapshot(previous, masked=False) if previous is not None else None
+
+
+def _gewijzigd(instance, oud: dict | None) -> set[str]:
+    nieuw = audit.snapshot(instance, masked=False)
+    return {k for k, v in nieuw.items() if oud is None or oud.get(k) != v}
+
+
+def weigeren(instance, oud: dict | None) -> None:
+    """Run the refusal hooks of this model (before the save)."""
+    hooks = _weigeren.get(instance._meta.label_lower)
+    if not hooks:
+        return
+    gewijzigd = _gewijzigd(instance, oud)
+    if gewijzigd:
+        for hook in hooks:
+            hook(instance, gewijzigd, oud)
+
+
+def signaleren(instance, oud: dict | None, *, door, kanaal: str) -> None:
+    """Run the signal hooks of this model (after the save, inside its transaction)."""
+    hooks = _signaleren.get(instance._meta.label_lower)
+    if not hooks:
+        return
+    gewijzigd = _gewijzigd(instance, oud)
+    if gewijzigd:
+        for hook in hooks:
+            hook(instance, gewijzigd, oud, door=door, kanaal=kanaal)
