@@ -8,7 +8,7 @@ from django.utils.translation import gettext_lazy as _
 
 from registratie import rules, services
 from registratie.models import Fase, Fasewissel, Inschrijving, Leerling, Signaal, Uitstroom
-from samenwerking import audit, scope
+from samenwerking import afhankelijkheden, audit, scope
 from samenwerking.admin_base import ScopedAdmin, ScopedInline
 from samenwerking.identifiers import is_persoonsnummer
 from samenwerking.models import Kanaal
@@ -238,8 +238,9 @@ class LeerlingAdmin(GeenNummerZoekenMixin, ScopedAdmin):
         instances = formset.save(commit=False)
         for obj in formset.deleted_objects:
             verwijderen(obj, door=request.user, kanaal=Kanaal.ADMIN)
-        for obj in sorted(instances, key=lambda i: i.sector != "vo"):
-            services.inschrijving_opslaan(inschrijving=obj, door=request.user, kanaal=Kanaal.ADMIN)
+        with afhankelijkheden.gebundeld():  # both sides saved in one step are re-checked together
+            for obj in sorted(instances, key=lambda i: i.sector != "vo"):
+                services.inschrijving_opslaan(inschrijving=obj, door=request.user, kanaal=Kanaal.ADMIN)
         formset.save_m2m()
 
 

@@ -27,6 +27,7 @@ from registratie import checks
 from registratie.models import Inschrijving, RedenEinde, Signaal, SignaalStatus, Uitstroom
 from samenwerking import audit
 
+ALLES = Q()  # no filter: the nightly run over every enrolment
 REGEL_HALF = "R-INS-10"  # a switch or stop registered on one side only
 _CHUNK = 500  # sleutels per IN (SQLite allows 999 parameters)
 
@@ -91,7 +92,7 @@ def _toegestaan_q() -> Q:
     return q
 
 
-def route_niveau_ongeldig(peildatum: datetime.date, filter: Q = Q()) -> list:
+def route_niveau_ongeldig(peildatum: datetime.date, filter: Q = ALLES) -> list:
     """R-LR-2..5: students in a route whose qualification niveau no longer fits its type and
     leerweg (the niveau changed in the register after the route was made). One per student."""
     rijen = (
@@ -161,7 +162,7 @@ def _afwijkingen(r: dict) -> list[str]:
     return velden
 
 
-def inschrijving_wijkt_af_van_route(peildatum: datetime.date, filter: Q = Q()) -> list:
+def inschrijving_wijkt_af_van_route(peildatum: datetime.date, filter: Q = ALLES) -> list:
     """R-INS-2 (vo side) / R-INS-3 (mbo side): a running enrolment whose opleidingskenmerk, leerweg,
     qualification or instelling is no longer the route's (the route changed after enrolment).
     One per student: regel R-INS-2 when the vo side differs, else R-INS-3."""
@@ -228,7 +229,7 @@ def _half_geregistreerd():
     )
 
 
-def overstap_half_geregistreerd(peildatum: datetime.date, filter: Q = Q()) -> list:
+def overstap_half_geregistreerd(peildatum: datetime.date, filter: Q = ALLES) -> list:
     """One side ended as 'gestopt of overgestapt' while the other side runs on and no uitstroom is
     recorded: R-INS-5 (the route continues at the other school) and R-INS-10 (the student left)
     cannot both be true. Proposed to the coordinator: record the uitstroom, or reopen the ended
@@ -297,6 +298,52 @@ def overeenkomst_niet_actief(peildatum: datetime.date, filter: Q) -> list:
     return result
 
 
+# --- R-INS-6 on save: the other side of the same route ---------------------------------------------
+
+
+def registraties_oneens(peildatum: datetime.date, filter: Q) -> list:
+    """R-INS-6 for the dependents of a changed enrolment only (the nightly run has its own, over
+    everything: registratie.checks.registraties_oneens, with the same sleutel per field)."""
+    vo = (
+        Inschrijving.objects.exclude(reden_einde=RedenEinde.CORRECTIE)
+        .filter(sector="vo", leerling=OuterRef("leerling"), leerroute=OuterRef("leerroute"))
+        .filter(startdatum__lte=peildatum)
+        .filter(Q(einddatum__isnull=True) | Q(einddatum__gte=peildatum))
+        .order_by("-startdatum", "-id")
+    )
+    rijen = (
+        _lopend(peildatum)
+        .filter(filter)
+        .filter(sector="mbo", startdatum__lte=peildatum)
+        .annotate(
+            vo_nr=Subquery(vo.values("id")[:1]),
+            vo_fase=Subquery(vo.values("fase")[:1]),
+            vo_kenmerk=Subquery(vo.values("opleidingskenmerk")[:1]),
+        )
+        .filter(vo_nr__isnull=False)
+        .filter(~Q(vo_fase=F("fase")) | ~Q(vo_kenmerk=F("opleidingskenmerk")))
+        .order_by("id")
+        .values("id", "leerling_id", "fase", "opleidingskenmerk", "vo_nr", "vo_fase", "vo_kenmerk", **_ROUTE)
+    )
+    result = []
+    for r in rijen:
+        for veld, vo_waarde, mbo_waarde in (
+            ("fase", r["vo_fase"], r["fase"]),
+            ("opleidingskenmerk", r["vo_kenmerk"], r["opleidingskenmerk"]),
+        ):
+            if vo_waarde != mbo_waarde:
+                tekst = _(
+                    "De vo- en de mbo-inschrijving in route '%(route)s' verschillen na de wijziging in "
+                    "%(veld)s: vo '%(vo)s', mbo '%(mbo)s'. De registraties moeten gelijk zijn (R-INS-6). "
+                    "Oplossing: spreek af welke waarde juist is en laat de andere school haar "
+                    "inschrijving corrigeren."
+                ) % {"route": r["route_naam"], "veld": veld, "vo": vo_waarde, "mbo": mbo_waarde}
+                b = _bevinding("R-INS-6", veld, r, tekst, r["vo_nr"])
+                b.sleutel = checks._sleutel("R-INS-6", veld, r["vo_nr"], r["id"])
+                result.append(b)
+    return result
+
+
 # The nightly ones (registratie.checks.controleer runs these after its own).
 REGELS = (route_niveau_ongeldig, inschrijving_wijkt_af_van_route, overstap_half_geregistreerd)
 
@@ -305,7 +352,7 @@ def hercontroleren(filter: Q, *, peildatum: datetime.date, door, kanaal: str) ->
     """Re-check every dependent rule for the enrolments in ``filter`` and raise the missing
     signals now (one per cause and student). Returns the signals added."""
     bevindingen = [b for regel in REGELS for b in regel(peildatum, filter)]
-    bevindingen += overeenkomst_niet_actief(peildatum, filter)
+    bevindingen += overeenkomst_niet_actief(peildatum, filter) + registraties_oneens(peildatum, filter)
     return signaleren(bevindingen, door=door, kanaal=kanaal)
 
 

@@ -9,7 +9,6 @@ from django.db.models import Count, OuterRef, Q, Subquery
 
 from leerroute.models import Leerroute
 from registratie import fase
-from registratie.rod.services import BRON as BRON_ROD
 from registratie.models import (
     Bestemming,
     Inschrijving,
@@ -20,6 +19,7 @@ from registratie.models import (
     Uitstroom,
     UitstroomReden,
 )
+from registratie.rod.services import BRON as BRON_ROD
 from samenwerking import scope
 
 SIGNAAL_OPEN = (SignaalStatus.OPEN, SignaalStatus.OVERGEDRAGEN)

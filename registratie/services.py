@@ -24,7 +24,7 @@ from registratie.models import (
     SignaalStatus,
     Uitstroom,
 )
-from samenwerking import audit
+from samenwerking import afhankelijkheden, audit
 from samenwerking.models import AuditActie, Kanaal
 from samenwerking.services import opslaan
 
@@ -59,8 +59,9 @@ def leerling_inschrijven(
     for i in inschrijvingen:
         i.leerling = leerling
     rules.check_vo_kant_aanwezig(lopende_inschrijvingen(leerling) + inschrijvingen)
-    for i in sorted(inschrijvingen, key=lambda i: i.sector != "vo"):
-        opslaan(i, door=door, kanaal=kanaal)
+    with afhankelijkheden.gebundeld():  # re-checked once both sides are stored
+        for i in sorted(inschrijvingen, key=lambda i: i.sector != "vo"):
+            opslaan(i, door=door, kanaal=kanaal)
     return leerling
 
 
@@ -75,6 +76,11 @@ def fase_wijzigen(
 ) -> list[Fasewissel]:
     """R-INS-4: move enrolments to another fase on 1 August, recorded with who and when."""
     rules.check_fasewissel_datum(ingangsdatum)
+    with afhankelijkheden.gebundeld():  # both sides move before the other side is compared
+        return _fase_wijzigen(inschrijvingen, naar_fase, ingangsdatum, door=door, kanaal=kanaal)
+
+
+def _fase_wijzigen(inschrijvingen, naar_fase, ingangsdatum, *, door, kanaal) -> list[Fasewissel]:
     wissels = []
     for i in (
         Inschrijving.objects.select_for_update()
@@ -120,6 +126,11 @@ def uitstroom_vastleggen(*, uitstroom: Uitstroom, door, kanaal: str = Kanaal.UI)
     can bring them to a startkwalificatie) and end the route enrolments on that date."""
     if door is not None and door.is_authenticated:
         uitstroom.vastgelegd_door = door
+    with afhankelijkheden.gebundeld():
+        return _uitstroom_vastleggen(uitstroom, door=door, kanaal=kanaal)
+
+
+def _uitstroom_vastleggen(uitstroom: Uitstroom, *, door, kanaal: str) -> Uitstroom:
     opslaan(uitstroom, door=door, kanaal=kanaal)  # clean() checks R-INS-10
     # The mbo side first: the vo side may not end while an mbo side runs on in the vo-fase.
     for i in (

@@ -1,8 +1,8 @@
 """The base of every ModelAdmin: scoped by samenwerking.scope, writes through services."""
 
 from django.contrib import admin
-from django.core.exceptions import ValidationError
 from django.contrib.admin.utils import unquote
+from django.core.exceptions import ValidationError
 from django.http import Http404
 from django.shortcuts import redirect
 

@@ -17,13 +17,17 @@ dependents, never a loop of per-row checks.
 
 from __future__ import annotations
 
+import contextlib
 from collections import defaultdict
 from collections.abc import Callable
+from contextvars import ContextVar
 
 from samenwerking import audit
 
 _weigeren: dict[str, list[Callable]] = defaultdict(list)
 _signaleren: dict[str, list[Callable]] = defaultdict(list)
+# Inside gebundeld(): the signal hooks wait here until the step is complete.
+_uitgesteld: ContextVar[list | None] = ContextVar("afhankelijkheden_uitgesteld", default=None)
 
 
 def bij_weigeren(label: str):
@@ -76,6 +80,30 @@ def signaleren(instance, oud: dict | None, *, door, kanaal: str) -> None:
     if not hooks:
         return
     gewijzigd = _gewijzigd(instance, oud)
-    if gewijzigd:
-        for hook in hooks:
+    if not gewijzigd:
+        return
+    wachtrij = _uitgesteld.get()
+    for hook in hooks:
+        if wachtrij is not None:
+            wachtrij.append((hook, instance, gewijzigd, oud, door, kanaal))
+        else:
             hook(instance, gewijzigd, oud, door=door, kanaal=kanaal)
+
+
+@contextlib.contextmanager
+def gebundeld():
+    """Several rows saved as one step (both sides of a route, both sides' fase change): their
+    signal hooks run once the step is complete, on its final state, still inside its transaction.
+    A state halfway (one side moved, the other not yet) is no finding. Nested blocks join the
+    outer one; when the block raises, nothing runs."""
+    if _uitgesteld.get() is not None:
+        yield
+        return
+    wachtrij: list = []
+    token = _uitgesteld.set(wachtrij)
+    try:
+        yield
+    finally:
+        _uitgesteld.reset(token)
+    for hook, instance, gewijzigd, oud, door, kanaal in wachtrij:
+        hook(instance, gewijzigd, oud, door=door, kanaal=kanaal)

@@ -8,7 +8,6 @@ import io
 
 import pytest
 from django.core.exceptions import ValidationError
-from django.core.management import call_command
 from django.utils import timezone
 
 from leerroute.kwalificaties import laad_kwalificaties
@@ -252,7 +251,7 @@ def test_ending_an_agreement_in_the_admin_signals_r_lr_8_per_student(client, app
 
 
 def test_ending_the_vo_side_while_the_mbo_side_runs_in_the_vo_fase_is_refused(app):
-    vo, mbo = route_leerling()
+    vo, _mbo = route_leerling()
     vo.vo_activiteiten_afgerond_op = D(2026, 1, 31)
     with pytest.raises(ValidationError) as exc:
         services.inschrijving_beeindigen(
