@@ -160,6 +160,100 @@ def overeenkomst_andere_partijen(overeenkomst, gewijzigd, oud) -> None:
         )
 
 
+@bij_weigeren("samenwerking.Samenwerkingsovereenkomst")
+def overeenkomst_routes_passen_niet(overeenkomst, gewijzigd, oud) -> None:
+    """Rules of the routes themselves (no students needed): R-LR-1, a route's vestiging belongs to
+    the party; R-SOK-3, an agreement used as a route's leerwerktraject agreement stays one, between
+    the route's two schools. Refused, naming the routes."""
+    if oud is None:
+        return
+    from leerroute.models import Leerroute
+
+    if gewijzigd & {"vo_instelling", "mbo_instelling"}:
+        _weiger_routes(
+            "vo_instelling" if "vo_instelling" in gewijzigd else "mbo_instelling",
+            "R-LR-1",
+            _("een vestiging van de route hoort dan niet meer bij een partij van de overeenkomst"),
+            Leerroute.objects.filter(overeenkomst=overeenkomst.pk).filter(
+                (Q(vo_vestiging__isnull=False) & ~Q(vo_vestiging__instelling=overeenkomst.vo_instelling_id))
+                | (
+                    Q(mbo_vestiging__isnull=False)
+                    & ~Q(mbo_vestiging__instelling=overeenkomst.mbo_instelling_id)
+                )
+            ),
+        )
+    if gewijzigd & {"onderwerp", "vo_instelling", "mbo_instelling"}:
+        lwt = Leerroute.objects.filter(leerwerktraject_overeenkomst=overeenkomst.pk)
+        if overeenkomst.onderwerp == "leerwerktraject":
+            lwt = lwt.filter(
+                ~Q(overeenkomst__vo_instelling=overeenkomst.vo_instelling_id)
+                | ~Q(overeenkomst__mbo_instelling=overeenkomst.mbo_instelling_id)
+            )
+        _weiger_routes(
+            "onderwerp",
+            "R-SOK-3",
+            _(
+                "de overeenkomst is het leerwerktraject-deel van een route en moet dat blijven, "
+                "tussen dezelfde scholen"
+            ),
+            lwt,
+        )
+
+
+def _weiger_routes(veld: str, regel: str, reden: str, routes) -> None:
+    namen = list(routes.order_by("naam").values_list("naam", flat=True)[:VOORBEELDEN])
+    if not namen:
+        return
+    aantal = routes.count()
+    raise ValidationError(
+        {
+            veld: _("%(regel)s: %(reden)s: %(aantal)s %(wat)s (onder andere %(namen)s).")
+            % {
+                "regel": regel,
+                "reden": reden,
+                "aantal": aantal,
+                "wat": ngettext("route hangt hiervan af", "routes hangen hiervan af", aantal),
+                "namen": ", ".join(namen),
+            }
+        }
+    )
+
+
+@bij_weigeren("samenwerking.Instelling")
+def instelling_soort(instelling, gewijzigd, oud) -> None:
+    """R-SOK-1: a party keeps offering its side (a vo-school that became an mbo-instelling cannot
+    stay the vo-party of its agreements). Refused, naming the agreements."""
+    if oud is None or "soort" not in gewijzigd:
+        return
+    from samenwerking.models import Samenwerkingsovereenkomst
+
+    afhankelijk = Q(pk__in=[])
+    if not instelling.biedt_vo:
+        afhankelijk |= Q(vo_instelling=instelling.pk)
+    if not instelling.biedt_mbo:
+        afhankelijk |= Q(mbo_instelling=instelling.pk)
+    overeenkomsten = (
+        Samenwerkingsovereenkomst.objects.filter(afhankelijk).exclude(status="beeindigd").order_by("naam")
+    )
+    namen = list(overeenkomsten.values_list("naam", flat=True)[:VOORBEELDEN])
+    if namen:
+        aantal = overeenkomsten.count()
+        raise ValidationError(
+            {
+                "soort": _(
+                    "R-SOK-1: met deze soort biedt %(i)s haar kant van %(aantal)s %(wat)s niet meer aan "
+                    "(onder andere %(namen)s). Beëindig of wijzig die eerst."
+                )
+                % {
+                    "i": instelling.naam,
+                    "aantal": aantal,
+                    "wat": ngettext("overeenkomst", "overeenkomsten", aantal),
+                    "namen": ", ".join(namen),
+                }
+            }
+        )
+
+
 @bij_signaleren("samenwerking.Samenwerkingsovereenkomst")
 def overeenkomst_gewijzigd(overeenkomst, gewijzigd, oud, *, door, kanaal) -> None:
     """R-LR-8: status or dates: accepted (ending an agreement is the boards' decision), one signal

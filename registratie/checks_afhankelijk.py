@@ -23,7 +23,7 @@ from django.utils.translation import gettext as _
 
 from leerroute.models import Leerweg, Opleidingskenmerk
 from leerroute.rules import niveau_fouten
-from registratie import checks
+from registratie import checks, fase
 from registratie.models import Inschrijving, RedenEinde, Signaal, SignaalStatus, Uitstroom
 from samenwerking import audit
 
@@ -344,6 +344,48 @@ def registraties_oneens(peildatum: datetime.date, filter: Q) -> list:
     return result
 
 
+# --- R-INS-1 on save: the vo side's leerjaar and start ---------------------------------------------
+
+
+def start_voor_leerjaar_3(peildatum: datetime.date, filter: Q) -> list:
+    """R-INS-1 for the dependents of a changed enrolment only: an enrolment starting in a school
+    year before the student's vmbo leerjaar 3 according to the vo side (the nightly run has its own,
+    registratie.checks.start_voor_leerjaar_3, with the same sleutel)."""
+    routestart = Subquery(
+        Inschrijving.objects.exclude(reden_einde=RedenEinde.CORRECTIE)
+        .filter(sector="vo", leerling=OuterRef("leerling"), leerroute=OuterRef("leerroute"))
+        .order_by("startdatum", "id")
+        .annotate(j=fase.routestartjaar_expr())
+        .values("j")[:1]
+    )
+    rijen = (
+        Inschrijving.objects.exclude(reden_einde=RedenEinde.CORRECTIE)
+        .filter(filter)
+        .annotate(rsj=routestart, sj=fase.schooljaar_expr("startdatum"))
+        .filter(rsj__isnull=False, sj__lt=F("rsj"))
+        .order_by("id")
+        .values("id", "leerling_id", "sector", "startdatum", "rsj", **_ROUTE)
+    )
+    result = []
+    for r in rijen:
+        tekst = _(
+            "De %(kant)s-inschrijving in route '%(route)s' start op %(start)s, maar volgens de "
+            "vo-inschrijving zit de leerling pas vanaf %(routestart)s in vmbo-leerjaar 3. Een leerroute "
+            "begint na 2 jaar vmbo (R-INS-1). Oplossing: corrigeer de startdatum of het vmbo-leerjaar."
+        ) % {
+            "kant": r["sector"],
+            "route": r["route_naam"],
+            "start": _datum(r["startdatum"]),
+            "routestart": _datum(fase.schooljaar_start(r["rsj"])),
+        }
+        b = _bevinding("R-INS-1", "start", r, tekst, r["id"])
+        b.sleutel = checks._sleutel("R-INS-1", "start", r["id"])
+        if r["sector"] == "mbo":
+            b.instelling_id, b.partner_instelling_id = r["mbo_id"], r["vo_id"]
+        result.append(b)
+    return result
+
+
 # The nightly ones (registratie.checks.controleer runs these after its own).
 REGELS = (route_niveau_ongeldig, inschrijving_wijkt_af_van_route, overstap_half_geregistreerd)
 
@@ -352,7 +394,8 @@ def hercontroleren(filter: Q, *, peildatum: datetime.date, door, kanaal: str) ->
     """Re-check every dependent rule for the enrolments in ``filter`` and raise the missing
     signals now (one per cause and student). Returns the signals added."""
     bevindingen = [b for regel in REGELS for b in regel(peildatum, filter)]
-    bevindingen += overeenkomst_niet_actief(peildatum, filter) + registraties_oneens(peildatum, filter)
+    for alleen_bij_opslaan in (overeenkomst_niet_actief, registraties_oneens, start_voor_leerjaar_3):
+        bevindingen += alleen_bij_opslaan(peildatum, filter)
     return signaleren(bevindingen, door=door, kanaal=kanaal)
 
 

@@ -282,3 +282,74 @@ def test_recording_the_uitstroom_of_the_whole_route_raises_no_half_registered_si
     services.uitstroom_vastleggen(uitstroom=u, door=app)
     assert not Inschrijving.objects.filter(leerling=vo.leerling, einddatum__isnull=True).exists()
     assert not open_signalen().exists()
+
+
+# --- rules of routes and agreements themselves ----------------------------------------------------------
+
+
+def test_an_instelling_that_no_longer_offers_vo_is_refused_while_it_is_a_vo_party(app, route):
+    vo = route.overeenkomst.vo_instelling
+    vo.soort = "mbo"
+    with pytest.raises(ValidationError) as exc:
+        opslaan(vo, door=app)
+    (bericht,) = exc.value.message_dict["soort"]
+    assert bericht.startswith("R-SOK-1: ") and route.overeenkomst.naam in bericht
+    vo.refresh_from_db()
+    assert vo.soort == "vo"
+    vo.soort = "aoc"  # an AOC offers vmbo too: accepted
+    opslaan(vo, door=app)
+
+
+def test_moving_an_agreement_away_from_a_routes_vestiging_is_refused(app):
+    from tests.registratie.rod_helpers import route_met_vestigingen
+
+    route = route_met_vestigingen()  # no students
+    o = route.overeenkomst
+    o.mbo_instelling = InstellingFactory(mbo=True)
+    with pytest.raises(ValidationError) as exc:
+        opslaan(o, door=app)
+    (bericht,) = exc.value.message_dict["mbo_instelling"]
+    assert bericht.startswith("R-LR-1: ") and route.naam in bericht and "1 route hangt hiervan af" in bericht
+
+
+def test_a_leerwerktraject_agreement_in_use_stays_one(app):
+    route = LeerrouteFactory()
+    o = route.overeenkomst
+    lwt = OvereenkomstFactory(
+        actief=True,
+        onderwerp="leerwerktraject",
+        vo_instelling=o.vo_instelling,
+        mbo_instelling=o.mbo_instelling,
+    )
+    route.omvat_leerwerktraject, route.leerwerktraject_overeenkomst = True, lwt
+    opslaan(route, door=app)
+    lwt.onderwerp = "leerroute"
+    with pytest.raises(ValidationError) as exc:
+        opslaan(lwt, door=app)
+    assert exc.value.message_dict["onderwerp"][0].startswith("R-SOK-3: ")
+
+
+# --- the other side of the same route: R-INS-6 and R-INS-1 on save ------------------------------------
+
+
+def test_correcting_one_side_after_a_route_change_signals_the_disagreement(app, route):
+    route.soort = "DLR"
+    opslaan(route, door=app)
+    vo = Inschrijving.objects.filter(leerroute=route, sector="vo", einddatum__isnull=True).first()
+    vo.opleidingskenmerk = "DLR"
+    services.inschrijving_opslaan(inschrijving=vo, door=app, kanaal="api")
+    (s,) = open_signalen(regel="R-INS-6", leerling=vo.leerling)
+    assert s.sleutel.startswith(f"fasecontrole:R-INS-6:opleidingskenmerk:{vo.pk}:")
+    # Raised by this save: the disagreement, and the mbo side that still differs from the route.
+    gemaakt = AuditRegel.objects.filter(model="registratie.Signaal", actie="create", kanaal="api")
+    assert sorted(r.nieuw["regel"] for r in gemaakt) == ["R-INS-3", "R-INS-6"]
+    assert nightly_adds_nothing("R-INS-6")
+
+
+def test_a_later_start_of_the_vo_side_signals_the_mbo_side_starting_too_early(app):
+    vo, mbo = route_leerling()  # both start 1 August 2025, vmbo leerjaar 3
+    vo.startdatum = D(2026, 8, 1)  # corrected: leerjaar 3 began a year later
+    services.inschrijving_opslaan(inschrijving=vo, door=app)
+    (s,) = open_signalen(regel="R-INS-1")
+    assert (s.inschrijving_id, s.instelling_id) == (mbo.pk, mbo.instelling_id)
+    assert s.sleutel == f"fasecontrole:R-INS-1:start:{mbo.pk}"
