@@ -97,25 +97,45 @@ def _signaal_voor_actie(request, pk):
     """Visible (else 404) and the user's to handle (else 403)."""
     signaal = _signaal(request, pk)
     if not selectors.mag_signaal_afhandelen(request.user, signaal):
-        raise PermissionDenied(_("Alleen de coördinator van de overeenkomst handelt dit signaal af."))
+        raise PermissionDenied(
+            _(
+                "Dit signaal handelt de coördinator van de overeenkomst af; een ROD-signaal de "
+                "beheerder van de instelling die leverde."
+            )
+        )
     return signaal
+
+
+def _uitvoeren(request, signaal, actie, succes):
+    """Run one action on a signal; a broken rule comes back as a message naming it. ``succes``
+    is the message, or makes it from the action's result."""
+    try:
+        resultaat = actie()
+    except ValidationError as exc:
+        messages.error(request, _fouten(exc))
+    else:
+        messages.success(request, succes(resultaat) if callable(succes) else succes)
+    return redirect("registratie:signaal", pk=signaal.pk)
+
+
+def _ongeldig(request, signaal, melding: str):
+    messages.error(request, melding)
+    return redirect("registratie:signaal", pk=signaal.pk)
 
 
 @login_required
 @require_POST
 def signaal_toepassen(request, pk):
     signaal = _signaal_voor_actie(request, pk)
-    try:
-        wissels = services.signaal_toepassen(signaal=signaal, door=request.user, kanaal=Kanaal.UI)
-    except ValidationError as exc:
-        messages.error(request, _fouten(exc))
-    else:
-        messages.success(
-            request,
+    return _uitvoeren(
+        request,
+        signaal,
+        lambda: services.signaal_toepassen(signaal=signaal, door=request.user, kanaal=Kanaal.UI),
+        lambda wissels: (
             _("%(n)s inschrijving(en) per %(datum)s naar de mbo-fase.")
-            % {"n": len(wissels), "datum": signaal.voorgestelde_datum.strftime("%d-%m-%Y")},
-        )
-    return redirect("registratie:signaal", pk=signaal.pk)
+            % {"n": len(wissels), "datum": signaal.voorgestelde_datum.strftime("%d-%m-%Y")}
+        ),
+    )
 
 
 @login_required
@@ -124,17 +144,15 @@ def signaal_afwijzen(request, pk):
     signaal = _signaal_voor_actie(request, pk)
     form = AfwijzenForm(request.POST)
     if not form.is_valid():
-        messages.error(request, _("Geef de reden waarom het signaal wordt afgewezen."))
-        return redirect("registratie:signaal", pk=signaal.pk)
-    try:
-        services.signaal_afwijzen(
+        return _ongeldig(request, signaal, _("Geef de reden waarom het signaal wordt afgewezen."))
+    return _uitvoeren(
+        request,
+        signaal,
+        lambda: services.signaal_afwijzen(
             signaal=signaal, reden=form.cleaned_data["reden"], door=request.user, kanaal=Kanaal.UI
-        )
-    except ValidationError as exc:
-        messages.error(request, _fouten(exc))
-    else:
-        messages.success(request, _("Het signaal is afgewezen."))
-    return redirect("registratie:signaal", pk=signaal.pk)
+        ),
+        _("Het signaal is afgewezen."),
+    )
 
 
 @login_required
@@ -143,23 +161,15 @@ def signaal_overdragen(request, pk):
     signaal = _signaal_voor_actie(request, pk)
     form = OverdragenForm(request.POST, signaal=signaal)
     if not form.is_valid():
-        messages.error(request, _("Kies de vo-school of de mbo-instelling van de overeenkomst."))
-        return redirect("registratie:signaal", pk=signaal.pk)
-    try:
-        services.signaal_overdragen(
-            signaal=signaal,
-            aan=form.cleaned_data["aan"],
-            toelichting=form.cleaned_data["toelichting"],
-            door=request.user,
-            kanaal=Kanaal.UI,
-        )
-    except ValidationError as exc:
-        messages.error(request, _fouten(exc))
-    else:
-        messages.success(
-            request, _("Het signaal is overgedragen aan %(aan)s.") % {"aan": form.cleaned_data["aan"]}
-        )
-    return redirect("registratie:signaal", pk=signaal.pk)
+        return _ongeldig(request, signaal, _("Kies de vo-school of de mbo-instelling van de overeenkomst."))
+    return _uitvoeren(
+        request,
+        signaal,
+        lambda: services.signaal_overdragen(
+            signaal=signaal, door=request.user, kanaal=Kanaal.UI, **form.cleaned_data
+        ),
+        _("Het signaal is overgedragen aan %(aan)s.") % {"aan": form.cleaned_data["aan"]},
+    )
 
 
 @login_required
@@ -169,17 +179,15 @@ def signaal_uitstroom(request, pk):
     signaal = _signaal_voor_actie(request, pk)
     form = SignaalUitstroomForm(request.POST)
     if not form.is_valid():
-        messages.error(request, _fouten(ValidationError(form.errors)))
-        return redirect("registratie:signaal", pk=signaal.pk)
-    try:
-        services.signaal_uitstroom_vastleggen(
+        return _ongeldig(request, signaal, _fouten(ValidationError(form.errors)))
+    return _uitvoeren(
+        request,
+        signaal,
+        lambda: services.signaal_uitstroom_vastleggen(
             signaal=signaal, door=request.user, kanaal=Kanaal.UI, **form.cleaned_data
-        )
-    except ValidationError as exc:
-        messages.error(request, _fouten(exc))
-    else:
-        messages.success(request, _("De uitstroom is vastgelegd; beide inschrijvingen zijn beëindigd."))
-    return redirect("registratie:signaal", pk=signaal.pk)
+        ),
+        _("De uitstroom is vastgelegd; beide inschrijvingen zijn beëindigd."),
+    )
 
 
 @login_required
@@ -187,13 +195,12 @@ def signaal_uitstroom(request, pk):
 def signaal_heropenen(request, pk):
     """A half-registered switch or stop: reopen the ended enrolment in one step."""
     signaal = _signaal_voor_actie(request, pk)
-    try:
-        services.signaal_heropenen(signaal=signaal, door=request.user, kanaal=Kanaal.UI)
-    except ValidationError as exc:
-        messages.error(request, _fouten(exc))
-    else:
-        messages.success(request, _("De inschrijving is heropend."))
-    return redirect("registratie:signaal", pk=signaal.pk)
+    return _uitvoeren(
+        request,
+        signaal,
+        lambda: services.signaal_heropenen(signaal=signaal, door=request.user, kanaal=Kanaal.UI),
+        _("De inschrijving is heropend."),
+    )
 
 
 # --- students --------------------------------------------------------------------------------------

@@ -8,7 +8,6 @@ import io
 
 import pytest
 from django.core.management import call_command
-from django.test import Client
 from django.urls import reverse
 
 from registratie import services
@@ -16,7 +15,6 @@ from registratie.models import Inschrijving, Signaal, Uitstroom
 from registratie.rod import services as rod_services
 from samenwerking.models import AuditRegel
 from tests.factories import gebruiker_met_rol, route_leerling
-from tests.login import inloggen
 from tests.registratie.rod_helpers import (
     PEILDATUM,
     leerling_in_route,
@@ -24,20 +22,11 @@ from tests.registratie.rod_helpers import (
     route_met_vestigingen,
     terugkoppeling_xml,
 )
+from tests.registratie.test_review import _client, _url
 
 pytestmark = pytest.mark.django_db
 D = datetime.date
 EINDE = D(2026, 1, 31)
-
-
-def _client(user) -> Client:
-    c = Client()
-    inloggen(c, user)
-    return c
-
-
-def _url(name, signaal):
-    return reverse(f"registratie:{name}", args=[signaal.pk])
 
 
 @pytest.fixture
