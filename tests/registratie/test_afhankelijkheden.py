@@ -353,3 +353,58 @@ def test_a_later_start_of_the_vo_side_signals_the_mbo_side_starting_too_early(ap
     (s,) = open_signalen(regel="R-INS-1")
     assert (s.inschrijving_id, s.instelling_id) == (mbo.pk, mbo.instelling_id)
     assert s.sleutel == f"fasecontrole:R-INS-1:start:{mbo.pk}"
+
+
+def test_an_mbo_side_posted_through_the_api_in_another_fase_signals_r_ins_6():
+    from rest_framework.test import APIClient
+
+    vo, _ = route_leerling(met_mbo=False)
+    route = vo.leerroute
+    beheerder = gebruiker_met_rol("beheerder", instelling=route.overeenkomst.mbo_instelling)
+    client = APIClient()
+    client.force_authenticate(beheerder)
+    r = client.post(
+        "/api/inschrijvingen/",
+        {
+            "leerling": vo.leerling_id,
+            "leerroute": route.pk,
+            "sector": "mbo",
+            "instelling": route.overeenkomst.mbo_instelling_id,
+            "inschrijvingsvolgnummer": "ROC-1",
+            "opleidingskenmerk": route.soort,
+            "fase": "mbo",
+            "startdatum": "2025-08-01",
+            "kwalificatie": route.kwalificatie_id,
+            "leervorm": "BOL",
+        },
+        format="json",
+    )
+    assert r.status_code == 201, r.content
+    (s,) = open_signalen(regel="R-INS-6")
+    assert s.leerling_id == vo.leerling_id and "vo 'vo', mbo 'mbo'" in s.toelichting
+    gemaakt = AuditRegel.objects.get(model="registratie.Signaal", actie="create")
+    assert (gemaakt.kanaal, gemaakt.gebruiker) == ("api", beheerder)
+
+
+# --- set-based: the number of queries does not grow with the dependents ---------------------------------
+
+
+def _queries_voor_niveauwijziging(n: int) -> tuple[int, int]:
+    from django.db import connection
+    from django.test.utils import CaptureQueriesContext
+
+    route = LeerrouteFactory()
+    for _ in range(n):
+        route_leerling(route)
+    k = route.kwalificatie
+    k.niveau = 3
+    with CaptureQueriesContext(connection) as ctx:
+        opslaan(k, door=None, kanaal="admin")
+    return len(ctx.captured_queries), open_signalen(regel="R-LR-3", overeenkomst=route.overeenkomst).count()
+
+
+def test_a_dependency_recheck_takes_the_same_queries_for_3_and_30_students():
+    klein, signalen_klein = _queries_voor_niveauwijziging(3)
+    groot, signalen_groot = _queries_voor_niveauwijziging(30)
+    assert (signalen_klein, signalen_groot) == (3, 30)
+    assert klein == groot
