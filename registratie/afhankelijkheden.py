@@ -254,6 +254,19 @@ def instelling_soort(instelling, gewijzigd, oud) -> None:
         )
 
 
+@bij_signaleren("samenwerking.Instelling")
+def instelling_bestuur(instelling, gewijzigd, oud, *, door, kanaal) -> None:
+    """R-SOK-1: a school moved to another board (a merger is a fact): accepted, one signal per
+    student of the routes whose agreement's kind no longer fits the boards."""
+    if oud is not None and "bestuur" in gewijzigd:
+        _hercontroleren(
+            Q(leerroute__overeenkomst__vo_instelling=instelling.pk)
+            | Q(leerroute__overeenkomst__mbo_instelling=instelling.pk),
+            door=door,
+            kanaal=kanaal,
+        )
+
+
 @bij_signaleren("samenwerking.Samenwerkingsovereenkomst")
 def overeenkomst_gewijzigd(overeenkomst, gewijzigd, oud, *, door, kanaal) -> None:
     """R-LR-8: status or dates: accepted (ending an agreement is the boards' decision), one signal

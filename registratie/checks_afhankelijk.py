@@ -203,6 +203,41 @@ def inschrijving_wijkt_af_van_route(peildatum: datetime.date, filter: Q = ALLES)
     return result
 
 
+# --- R-SOK-1: the agreement's kind follows the boards --------------------------------------------
+
+
+def overeenkomst_soort_past_niet(peildatum: datetime.date, filter: Q = ALLES) -> list:
+    """R-SOK-1: students in a route whose agreement's kind no longer fits the boards (one board
+    now runs both schools but the agreement is an SOK, or two boards with an interne regeling),
+    after a school moved to another board. One per student."""
+    o = "leerroute__overeenkomst__"
+    een_bestuur = Q(**{f"{o}vo_instelling__bestuur": F(f"{o}mbo_instelling__bestuur")})
+    rijen = (
+        _lopend(peildatum)
+        .filter(filter)
+        .filter((een_bestuur & ~Q(**{f"{o}soort": "intern"})) | (~een_bestuur & Q(**{f"{o}soort": "intern"})))
+        .order_by("leerling_id", "leerroute_id", "sector", "id")
+        .values("id", "leerling_id", ovk_naam=F(f"{o}naam"), ovk_soort=F(f"{o}soort"), **_ROUTE)
+    )
+    result = []
+    for groep in _per_student(rijen).values():
+        r = groep[0]
+        tekst = (
+            _(
+                "De overeenkomst '%(ovk)s' van route '%(route)s' is een interne regeling, maar de "
+                "scholen vallen nu onder twee besturen: dan is een samenwerkingsovereenkomst verplicht "
+                "(R-SOK-1). Oplossing: leg de samenwerkingsovereenkomst vast."
+            )
+            if r["ovk_soort"] == "intern"
+            else _(
+                "De overeenkomst '%(ovk)s' van route '%(route)s' is een samenwerkingsovereenkomst, maar "
+                "één bestuur voert nu beide scholen (R-SOK-1). Oplossing: leg een interne regeling vast."
+            )
+        ) % {"ovk": r["ovk_naam"], "route": r["route_naam"]}
+        result.append(_bevinding("R-SOK-1", "bestuur", r, tekst, r["id"]))
+    return result
+
+
 # --- R-INS-5 / R-INS-10: a switch or stop registered on one side only -------------------------------
 
 
@@ -387,7 +422,12 @@ def start_voor_leerjaar_3(peildatum: datetime.date, filter: Q) -> list:
 
 
 # The nightly ones (registratie.checks.controleer runs these after its own).
-REGELS = (route_niveau_ongeldig, inschrijving_wijkt_af_van_route, overstap_half_geregistreerd)
+REGELS = (
+    route_niveau_ongeldig,
+    inschrijving_wijkt_af_van_route,
+    overeenkomst_soort_past_niet,
+    overstap_half_geregistreerd,
+)
 
 
 def hercontroleren(filter: Q, *, peildatum: datetime.date, door, kanaal: str) -> list[Signaal]:

@@ -54,7 +54,7 @@ class ScopedAdmin(ScopedRowsMixin, admin.ModelAdmin):
         class AfhankelijkhedenForm(form):
             def _post_clean(self):
                 super()._post_clean()
-                if self.errors:
+                if self.errors or not afhankelijkheden.heeft_weigeringen(self.instance):
                     return
                 try:
                     afhankelijkheden.weigeren(self.instance, afhankelijkheden.oude_waarden(self.instance))

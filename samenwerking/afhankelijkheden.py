@@ -63,6 +63,10 @@ def _gewijzigd(instance, oud: dict | None) -> set[str]:
     return {k for k, v in nieuw.items() if oud is None or oud.get(k) != v}
 
 
+def heeft_weigeringen(instance) -> bool:
+    return bool(_weigeren.get(instance._meta.label_lower))
+
+
 def weigeren(instance, oud: dict | None) -> None:
     """Run the refusal hooks of this model (before the save)."""
     hooks = _weigeren.get(instance._meta.label_lower)

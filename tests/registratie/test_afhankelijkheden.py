@@ -408,3 +408,13 @@ def test_a_dependency_recheck_takes_the_same_queries_for_3_and_30_students():
     groot, signalen_groot = _queries_voor_niveauwijziging(30)
     assert (signalen_klein, signalen_groot) == (3, 30)
     assert klein == groot
+
+
+def test_a_school_moving_to_the_partners_board_signals_that_the_sok_should_be_an_interne_regeling(app, route):
+    vo = route.overeenkomst.vo_instelling
+    vo.bestuur = route.overeenkomst.mbo_instelling.bestuur  # the boards merged
+    opslaan(vo, door=app)
+    signalen = open_signalen(regel="R-SOK-1")
+    assert {s.leerling_id for s in signalen} == running_students(route)
+    assert all("interne regeling" in s.toelichting for s in signalen)
+    assert nightly_adds_nothing("R-SOK-1")

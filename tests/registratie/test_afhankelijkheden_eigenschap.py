@@ -50,6 +50,7 @@ STAPPEN = st.one_of(
     st.tuples(st.just("uitstroom"), IDX),
     st.tuples(st.just("start"), IDX, SECTOR, st.integers(min_value=-1, max_value=1)),
     st.tuples(st.just("inschrijven"), IDX),
+    st.tuples(st.just("bestuur"), IDX),
 )
 
 
@@ -146,6 +147,11 @@ def _stap(stap) -> None:
                 leerling=i.leerling, leerroute=i.leerroute, datum=vandaag, reden="stopt", bestemming="vmbo"
             )
             services.uitstroom_vastleggen(uitstroom=u, door=None)
+    elif soort == "bestuur":
+        o = _kies(Samenwerkingsovereenkomst.objects.all(), args[0])
+        vo = o.vo_instelling
+        vo.bestuur = o.mbo_instelling.bestuur  # the boards merge
+        opslaan(vo, door=None, kanaal="admin")
     elif soort == "inschrijven":
         route = _kies(Leerroute.objects.all(), args[0])
         o = route.overeenkomst
