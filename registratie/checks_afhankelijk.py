@@ -60,10 +60,12 @@ def _per_student(rijen) -> dict[tuple[int, int], list[dict]]:
     return groepen
 
 
-def _bevinding(regel: str, sleutel_deel: str, r: dict, toelichting: str, inschrijving_id: int):
+def _bevinding(regel: str, sleutel: tuple, r: dict, toelichting: str, inschrijving_id: int):
+    """A finding for the student and route of row ``r``; ``sleutel`` holds the parts of its key
+    after the rule id (the nightly rules' format, registratie.checks._sleutel)."""
     return checks.Bevinding(
         regel=regel,
-        sleutel=checks._sleutel(regel, sleutel_deel, r["leerling_id"], r["route_id"]),
+        sleutel=checks._sleutel(regel, *sleutel),
         toelichting=toelichting,
         overeenkomst_id=r["overeenkomst_id"],
         leerling_id=r["leerling_id"],
@@ -71,6 +73,11 @@ def _bevinding(regel: str, sleutel_deel: str, r: dict, toelichting: str, inschri
         instelling_id=r["vo_id"],
         partner_instelling_id=r["mbo_id"],
     )
+
+
+def _student(deel: str, r: dict) -> tuple:
+    """Key parts of a finding about one student in one route."""
+    return (deel, r["leerling_id"], r["route_id"])
 
 
 # --- R-LR-2..5: the route's qualification niveau ---------------------------------------------------
@@ -127,7 +134,7 @@ def route_niveau_ongeldig(peildatum: datetime.date, filter: Q = ALLES) -> list:
             "leerweg": r["leerweg_route"],
             "fouten": " ".join(fouten),
         }
-        result.append(_bevinding(regel, "niveau", r, tekst, r["id"]))
+        result.append(_bevinding(regel, _student("niveau", r), r, tekst, r["id"]))
     return result
 
 
@@ -199,7 +206,7 @@ def inschrijving_wijkt_af_van_route(peildatum: datetime.date, filter: Q = ALLES)
             "wijziging van de route wijkt af %(delen)s. Oplossing: de school corrigeert haar "
             "inschrijving naar de waarden van de route, of beëindigt haar als correctie."
         ) % {"regel": regel, "route": r["route_naam"], "delen": "; ".join(delen)}
-        result.append(_bevinding(regel, "route", r, tekst, r["id"]))
+        result.append(_bevinding(regel, _student("route", r), r, tekst, r["id"]))
     return result
 
 
@@ -234,7 +241,7 @@ def overeenkomst_soort_past_niet(peildatum: datetime.date, filter: Q = ALLES) ->
                 "één bestuur voert nu beide scholen (R-SOK-1). Oplossing: leg een interne regeling vast."
             )
         ) % {"ovk": r["ovk_naam"], "route": r["route_naam"]}
-        result.append(_bevinding("R-SOK-1", "bestuur", r, tekst, r["id"]))
+        result.append(_bevinding("R-SOK-1", _student("bestuur", r), r, tekst, r["id"]))
     return result
 
 
@@ -289,9 +296,7 @@ def overstap_half_geregistreerd(peildatum: datetime.date, filter: Q = ALLES) -> 
             "eind": _datum(r["einddatum"]),
             "ander": r["ander_sector"],
         }
-        b = _bevinding(REGEL_HALF, "half", r, tekst, r["id"])
-        b.sleutel = checks._sleutel(REGEL_HALF, "half", r["id"])
-        result.append(b)
+        result.append(_bevinding(REGEL_HALF, ("half", r["id"]), r, tekst, r["id"]))
     return result
 
 
@@ -327,9 +332,7 @@ def overeenkomst_niet_actief(peildatum: datetime.date, filter: Q) -> list:
             "een actieve overeenkomst haar dekt (R-LR-8). Oplossing: activeer of verleng de "
             "overeenkomst, of laat de leerling uitstromen volgens de overstapoptie."
         ) % {"route": r["route_naam"], "ovk": r["ovk_naam"], "peildatum": _datum(peildatum)}
-        b = _bevinding("R-LR-8", "", r, tekst, r["id"])
-        b.sleutel = checks._sleutel("R-LR-8", leerling_id, route_id)
-        result.append(b)
+        result.append(_bevinding("R-LR-8", (leerling_id, route_id), r, tekst, r["id"]))
     return result
 
 
@@ -373,9 +376,7 @@ def registraties_oneens(peildatum: datetime.date, filter: Q) -> list:
                     "Oplossing: spreek af welke waarde juist is en laat de andere school haar "
                     "inschrijving corrigeren."
                 ) % {"route": r["route_naam"], "veld": veld, "vo": vo_waarde, "mbo": mbo_waarde}
-                b = _bevinding("R-INS-6", veld, r, tekst, r["vo_nr"])
-                b.sleutel = checks._sleutel("R-INS-6", veld, r["vo_nr"], r["id"])
-                result.append(b)
+                result.append(_bevinding("R-INS-6", (veld, r["vo_nr"], r["id"]), r, tekst, r["vo_nr"]))
     return result
 
 
@@ -413,8 +414,7 @@ def start_voor_leerjaar_3(peildatum: datetime.date, filter: Q) -> list:
             "start": _datum(r["startdatum"]),
             "routestart": _datum(fase.schooljaar_start(r["rsj"])),
         }
-        b = _bevinding("R-INS-1", "start", r, tekst, r["id"])
-        b.sleutel = checks._sleutel("R-INS-1", "start", r["id"])
+        b = _bevinding("R-INS-1", ("start", r["id"]), r, tekst, r["id"])
         if r["sector"] == "mbo":
             b.instelling_id, b.partner_instelling_id = r["mbo_id"], r["vo_id"]
         result.append(b)
