@@ -282,7 +282,7 @@ def overeenkomst_gewijzigd(overeenkomst, gewijzigd, oud, *, door, kanaal) -> Non
 def inschrijving_gewijzigd(inschrijving, gewijzigd, oud, *, door, kanaal) -> None:
     """Any change to one side re-checks the student's route: the other side must agree (R-INS-6,
     signalled), and a side ended as overstap while the other runs on is proposed to the
-    coordinator (R-INS-5/10). Five queries, for this one student."""
+    coordinator (R-INS-5/10). Seven queries, for this one student."""
     _hercontroleren(
         Q(leerling=inschrijving.leerling_id, leerroute=inschrijving.leerroute_id), door=door, kanaal=kanaal
     )

@@ -2,13 +2,15 @@
 
 Each function finds, in one query, the enrolments that break one rule because a row they depend
 on changed: the route's qualification niveau (R-LR-2..5), the route's type, leerweg, qualification
-or parties (R-INS-2/3), the agreement's status or dates (R-LR-8), or the other side of the same
+or parties (R-INS-2/3), the boards behind the agreement (R-SOK-1), or the other side of the same
 route (a half-registered switch or stop, R-INS-5/R-INS-10). They run in two places:
 
 - nightly, over everything: ``REGELS`` is part of ``registratie.checks.controleer`` (which then
   adds, de-duplicates and auto-closes their signals like those of every other rule);
 - on save, over the dependents of the changed row only: ``hercontroleren(filter)``, called by
-  ``registratie.afhankelijkheden``, raises the signals in the same transaction as the change.
+  ``registratie.afhankelijkheden``, raises the signals in the same transaction as the change. It
+  also runs filtered versions of three nightly rules of ``registratie.checks`` (R-LR-8, R-INS-6,
+  R-INS-1), which take no filter there.
 
 Both produce the same ``sleutel`` per cause, so the nightly run finds the signal the save raised.
 """
