@@ -132,6 +132,7 @@ def rod_exporteren(
     kanaal: str = Kanaal.JOB,
     uitvoer: Path | None = None,
     proef: bool = False,
+    voortgang=None,
 ) -> list[Resultaat]:
     """The nightly delivery: one file per instelling with something for ROD (or only ``brin``).
 
@@ -162,6 +163,8 @@ def rod_exporteren(
             else:
                 logger.info("rod_export %s", r.regel())
             resultaten.append(r)
+            if voortgang is not None:  # the job's progress (registratie.jobs), between transactions
+                voortgang(_("%(i)s van %(n)s instellingen") % {"i": len(resultaten), "n": len(instellingen)})
         return resultaten
 
 
