@@ -295,7 +295,7 @@ elif LEERROUTE_TAKEN_MAP:
     _taken_map = Path(LEERROUTE_TAKEN_MAP).resolve()
     for _sub in ("berichten", "besturing", "resultaten"):
         (_taken_map / _sub).mkdir(parents=True, exist_ok=True)
-    CELERY_BROKER_URL = "filesystem://"
+    CELERY_BROKER_URL = "filesystem://localhost/"
     CELERY_BROKER_TRANSPORT_OPTIONS = {
         "data_folder_in": str(_taken_map / "berichten"),
         "data_folder_out": str(_taken_map / "berichten"),

@@ -54,7 +54,7 @@ from registratie.models import (
     Signaal,
     SignaalStatus,
 )
-from registratie.rod import format, selectors
+from registratie.rod import format, opslag, selectors
 from samenwerking import audit
 from samenwerking.models import AuditActie, Instelling, Kanaal
 
@@ -241,8 +241,7 @@ def levering_maken(
                     kanaal=kanaal,
                 )
                 _toepassen(wijzigingen_pad, instelling=instelling, levering=levering)
-                with open(xml_pad, "rb") as fh:
-                    levering.bestand.save(naam, File(fh, name=naam), save=False)
+                levering.bestand.name = opslag.opslaan(levering, naam, xml_pad)  # encrypted at rest
                 opgeslagen.append(levering.bestand.name)
                 levering.save(update_fields=["bestand"])
                 audit.record(
@@ -279,8 +278,7 @@ def _bestaande(resultaat: Resultaat, levering: RodLevering, uitvoer: Path | None
     if uitvoer is not None:
         uitvoer.mkdir(parents=True, exist_ok=True)
         doel = uitvoer / levering.bestandsnaam
-        with levering.bestand.open("rb") as bron, open(doel, "wb") as fh:
-            shutil.copyfileobj(bron, fh, 1024 * 1024)
+        opslag.kopieren(levering, doel)  # the plain XML, for sending
         resultaat.pad = doel
     return resultaat
 

@@ -36,13 +36,14 @@ class Command(BaseCommand):
             raise CommandError("De fasecontrole loopt al; probeer het later opnieuw.") from exc
 
         self.stdout.write(f"Fasecontrole op {resultaat.peildatum.isoformat()}")
-        for b in sorted(resultaat.bevindingen, key=lambda b: (b.regel, b.sleutel)):
+        alle_regels = options["verbosity"] > 0  # -v 0: only the summary (make run)
+        for b in sorted(resultaat.bevindingen if alle_regels else [], key=lambda b: (b.regel, b.sleutel)):
             status = resultaat.status_van(b)
             leerling = f"leerling {b.leerling_id}" if b.leerling_id else "-"
             soort = f" overgang per {b.voorgestelde_datum.isoformat()}" if b.voorgestelde_datum else ""
             regel = f"[{status}] {b.regel}{soort} {leerling}: {b.toelichting}"
             self.stdout.write(self.style.WARNING(regel) if status == "nieuw" else regel)
-        for s in resultaat.gesloten:
+        for s in resultaat.gesloten if alle_regels else []:
             self.stdout.write(
                 self.style.SUCCESS(f"[opgelost] {s.regel} signaal {s.pk}: {s.toelichting[:120]}")
             )
