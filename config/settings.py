@@ -290,7 +290,13 @@ LEERROUTE_TAKEN_MAP = env("LEERROUTE_TAKEN_MAP")
 CELERY_BROKER_TRANSPORT_OPTIONS: dict = {}
 if REDIS_URL:
     CELERY_BROKER_URL = CELERY_RESULT_BACKEND = REDIS_URL
-    CELERY_BROKER_TRANSPORT_OPTIONS = {"visibility_timeout": int(env("CELERY_VISIBILITY_TIMEOUT", "900"))}
+    _zichtbaar = int(env("CELERY_VISIBILITY_TIMEOUT", "900"))
+    CELERY_BROKER_TRANSPORT_OPTIONS = {
+        "visibility_timeout": _zichtbaar,
+        # Look for tasks of killed workers often enough to hand them on within the timeout.
+        "unacked_restore_interval": max(1, min(60, _zichtbaar // 10)),
+        "unacked_restore_throttle": 1,
+    }
 elif LEERROUTE_TAKEN_MAP:
     _taken_map = Path(LEERROUTE_TAKEN_MAP).resolve()
     for _sub in ("berichten", "besturing", "resultaten"):
