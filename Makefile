@@ -51,11 +51,13 @@ bench: install
 	$(PY) manage.py bench_rod --students $(or $(BENCH_STUDENTS),50000)
 	$(PY) manage.py bench_anonimiseren
 
+worker: export LEERROUTE_TAKEN_MAP := $(if $(REDIS_URL),,$(TAKEN_MAP))
 worker: install
 	$(VENV)/bin/celery -A config worker --loglevel=INFO
 
+beat: export LEERROUTE_TAKEN_MAP := $(if $(REDIS_URL),,$(TAKEN_MAP))
 beat: install
-	$(VENV)/bin/celery -A config beat --loglevel=INFO
+	$(VENV)/bin/celery -A config beat --loglevel=INFO --schedule "$(or $(LEERROUTE_TAKEN_MAP),.)/beat-schedule"
 
 clean:
 	rm -rf $(VENV) db.sqlite3 media staticfiles .pytest_cache $(TAKEN_MAP)

@@ -171,15 +171,8 @@ class RedisServer:
 
 
 def _beheer() -> psycopg.Connection:
-    db = settings.DATABASES["default"]
-    return psycopg.connect(
-        host=db["HOST"] or "127.0.0.1",
-        port=db["PORT"] or 5432,
-        user=db["USER"],
-        password=db["PASSWORD"] or None,
-        dbname="postgres",
-        autocommit=True,
-    )
+    """The maintenance database, for CREATE and DROP DATABASE and pg_terminate_backend."""
+    return verbinden("postgres")
 
 
 def database_url(naam: str) -> str:
