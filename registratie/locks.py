@@ -38,7 +38,9 @@ def _sleutel(naam: str) -> int:
 def lockbestand(naam: str) -> Path:
     """The file whose flock is the lock on SQLite: one per database and job."""
     database = str(connection.settings_dict["NAME"])
-    if not database.startswith("file:") and database != ":memory:":
+    if database == ":memory:" or "mode=memory" in database:
+        database = f"{database}:{os.getpid()}"  # an in-memory database is private to its process
+    elif not database.startswith("file:"):
         database = os.path.abspath(database)
     tag = hashlib.sha256(database.encode()).hexdigest()[:16]
     return Path(tempfile.gettempdir()) / f"leerroute-{tag}-{naam}.lock"
