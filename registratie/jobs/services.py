@@ -216,11 +216,11 @@ def _verbinding_herstellen() -> None:
 def inplannen(taak: str, *, door, kanaal: str = Kanaal.UI) -> JobRun:
     """Queue a run of ``taak`` now (the applicatiebeheerder's button); the worker picks it up after
     the commit. Recorded in the audit trail."""
-    from registratie.jobs.taken import TAKEN
+    from registratie.jobs.taken import taak_voor
 
     task_id = uuid.uuid4().hex
     with transaction.atomic():
         run = run_aanmaken(taak, kanaal=kanaal, door=door, task_id=task_id)
         audit.record(run, actie=AuditActie.AANGEMAAKT, door=door, kanaal=kanaal, nieuw={"taak": taak})
-        transaction.on_commit(lambda: TAKEN[taak]().apply_async(kwargs={"run_id": run.pk}, task_id=task_id))
+        transaction.on_commit(lambda: taak_voor(taak).apply_async(kwargs={"run_id": run.pk}, task_id=task_id))
     return run

@@ -19,7 +19,8 @@ from registratie.jobs import services
 from registratie.jobs.models import Taak
 
 
-def TAKEN() -> dict:
+def taak_voor(taak: str):
+    """The Celery task of a job (imported here, not at the top: the task modules import this one)."""
     from registratie.rod.tasks import rod_export_task
     from registratie.tasks import anonimiseren_task, check_phases_task
 
@@ -27,7 +28,7 @@ def TAKEN() -> dict:
         Taak.CHECK_PHASES: check_phases_task,
         Taak.ROD_EXPORT: rod_export_task,
         Taak.ANONIMISEREN: anonimiseren_task,
-    }
+    }[taak]
 
 
 # Options of every nightly task (retries are explicit in als_taak, see there).

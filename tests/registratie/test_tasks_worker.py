@@ -14,6 +14,7 @@ from django.db import connections
 
 from config.celery import app
 from registratie import checks
+from registratie.jobs import services
 from registratie.models import Inschrijving, JobRun, Signaal
 from registratie.tasks import check_phases_task
 from tests.factories import route_leerling
@@ -84,3 +85,14 @@ def test_a_task_that_meets_a_live_run_waits_and_then_does_the_work(worker, setti
     run = JobRun.objects.get()  # one task, one run, however many tries it took
     assert (run.status, run.reden, run.aantallen["nieuw"]) == ("klaar", "", 1)
     assert Signaal.objects.count() == 1
+
+
+@pytest.mark.redis
+@pytest.mark.django_db(transaction=True, serialized_rollback=True)
+def test_nu_uitvoeren_queues_the_run_after_commit_and_the_worker_completes_it(worker):
+    route_leerling()
+    run = services.inplannen("check_phases", door=None)
+    wacht_tot(lambda: JobRun.objects.filter(pk=run.pk, status="klaar").exists(), timeout=60, wat="run klaar")
+    run.refresh_from_db()
+    assert (run.kanaal, run.poging, run.aantallen["nieuw"]) == ("ui", 1, 1)
+    assert JobRun.objects.count() == 1  # the worker finished the queued row, it made no other
