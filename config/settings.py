@@ -148,6 +148,10 @@ DATABASES = {
         conn_max_age=60,
     )
 }
+if DATABASES["default"]["ENGINE"] == "django.db.backends.postgresql":
+    # A backend whose client died (a killed worker) notices within 5 s even in the middle of a
+    # long query, ends, and so releases the job's advisory lock (registratie/locks.py). PG 14+.
+    DATABASES["default"]["OPTIONS"] = {"options": "-c client_connection_check_interval=5000"}
 if DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":
     # Wait for a concurrent writer instead of failing at once (in-process tasks, dev server).
     DATABASES["default"]["OPTIONS"] = {"timeout": 20}

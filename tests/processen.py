@@ -229,3 +229,33 @@ def opgeruimd(*processen):
         for p in processen:
             with contextlib.suppress(Exception):
                 p.stoppen()
+
+
+class Vasthouder:
+    """Holds row or table locks in the test's own open transaction, so that a job that needs them
+    waits there: a run stopped at a known point in its middle, by PostgreSQL itself."""
+
+    def __init__(self, naam: str, sql: str):
+        self.verbinding = verbinden(naam)
+        self.verbinding.autocommit = False
+        self.verbinding.execute(sql)
+
+    def loslaten(self) -> None:
+        if not self.verbinding.closed:
+            self.verbinding.rollback()
+            self.verbinding.close()
+
+    def stoppen(self) -> None:  # for opgeruimd()
+        self.loslaten()
+
+
+def wacht_op_wachtende_taak(naam: str, timeout: float = 120) -> None:
+    """Until a connection to ``naam`` (the job's) waits for a lock the test holds."""
+    with verbinden(naam) as c:
+        wacht_tot(
+            lambda: c.execute(
+                "SELECT 1 FROM pg_stat_activity WHERE datname = %s AND wait_event_type = 'Lock'", [naam]
+            ).fetchone(),
+            timeout=timeout,
+            wat="de taak wacht op de vastgehouden rij",
+        )

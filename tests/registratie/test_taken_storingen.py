@@ -5,18 +5,17 @@ the next run (or the same task, handed on) completes: every enrolment delivered 
 signal doubled, nobody anonymised twice, no half-written delivery.
 
 The demo data (seed_demo) is loaded once into a template database; each test works on its own
-copy, which the commands and workers (other processes) see like the test itself. A run is "in
-the middle" when its JobRun says so (progress written between its transactions) and the run had
-not finished when it was killed (asserted after the kill).
+copy, which the commands and workers (other processes) see like the test itself. To hit "the
+middle" of a run whatever the machine's speed, the test holds a lock in its own transaction on
+what the job needs near its end (the last instelling's row, the last student's row, the signal
+table): the job does its first part, commits it, and waits there, in PostgreSQL, until the fault.
 """
 
 from __future__ import annotations
 
 import hashlib
 import os
-import re
 import shutil
-import time
 from pathlib import Path
 
 import pytest
@@ -28,6 +27,7 @@ from registratie.rod import format, opslag
 from tests.conftest import missing_service
 from tests.processen import (
     RedisServer,
+    Vasthouder,
     backend_beeindigen,
     database_maken,
     database_url,
@@ -38,6 +38,7 @@ from tests.processen import (
     opgeruimd,
     unieke_naam,
     verbinden,
+    wacht_op_wachtende_taak,
     wacht_tot,
     worker,
 )
@@ -45,7 +46,17 @@ from tests.processen import (
 pytestmark = pytest.mark.postgres
 
 PEIL = "2026-10-01"  # seed_demo's peildatum
-LEERLINGEN = 15000  # enough for each job to run for seconds on this machine
+LEERLINGEN = 6000  # more than one anonymisation chunk (5000 per transaction)
+WACHT = "1"  # LEERROUTE_TAAK_WACHT_SECONDEN in the workers: a task that meets a live run retries soon
+# What the test holds so that the job waits in its middle:
+MET_INSCHRIJVINGEN = (  # the instellingen the ROD export delivers for (in the order of their BRIN)
+    "FROM samenwerking_instelling i "
+    "WHERE EXISTS (SELECT 1 FROM registratie_inschrijving s WHERE s.instelling_id = i.id)"
+)
+# The export's last delivery locks this row first (select_for_update per instelling).
+LAATSTE_INSTELLING = f"SELECT i.id {MET_INSCHRIJVINGEN} ORDER BY i.brin DESC LIMIT 1 FOR UPDATE"
+LAATSTE_LEERLING = "SELECT id FROM registratie_leerling ORDER BY id DESC LIMIT 1 FOR UPDATE"
+SIGNAALTABEL = "LOCK TABLE registratie_signaal IN SHARE MODE"  # the fase check's insert waits
 
 
 @pytest.fixture(scope="module")
@@ -95,13 +106,28 @@ def _runs(db, taak: str) -> list[tuple]:
     ).fetchall()
 
 
-def _rod_halverwege(db) -> bool:
-    """At least one instelling delivered (committed), at least one still to go."""
-    voortgang = _waarde(
-        db, "SELECT voortgang FROM registratie_jobrun WHERE taak = 'rod_export' AND status = 'bezig'"
+def _zonder_taakslot(db, naam: str) -> None:
+    """Until no backend holds a job's advisory lock in ``naam``: a killed process's backend ends
+    once it notices its client is gone (client_connection_check_interval), and its lock with it."""
+    wacht_tot(
+        lambda: (
+            not db.execute(
+                "SELECT 1 FROM pg_locks l JOIN pg_database d ON d.oid = l.database "
+                "WHERE l.locktype = 'advisory' AND d.datname = %s",
+                [naam],
+            ).fetchone()
+        ),
+        timeout=60,
+        wat="het slot van de gedode taak is vrij",
     )
-    m = re.match(r"(\d+) van (\d+)", voortgang or "")
-    return bool(m) and 1 <= int(m[1]) < int(m[2])
+
+
+def _leveringen(db) -> int:
+    return _waarde(db, "SELECT count(*) FROM registratie_rodlevering WHERE peildatum = %s", PEIL)
+
+
+def _te_leveren_instellingen(db) -> int:
+    return _waarde(db, f"SELECT count(*) {MET_INSCHRIJVINGEN}")
 
 
 def _elke_inschrijving_een_keer_geleverd(db, media: Path) -> None:
@@ -149,12 +175,17 @@ def _afgebroken_en_daarna_klaar(runs: list[tuple]) -> None:
 
 
 def test_rod_export_command_killed_mid_run_then_run_again_delivers_every_enrolment_once(kopie, tmp_path):
-    _, env, media, db = kopie
+    naam, env, media, db = kopie
+    slot = Vasthouder(naam, LAATSTE_INSTELLING)
     eerste = manage(env, tmp_path / "eerste.log", "rod_export", "--date", PEIL)
-    with opgeruimd(eerste):
-        wacht_tot(lambda: _rod_halverwege(db), timeout=120, wat="halverwege de ROD-export")
+    with opgeruimd(eerste, slot):
+        wacht_op_wachtende_taak(naam)
         eerste.doden()
+        slot.loslaten()
+    # Killed in the middle: all but the last delivery committed, the run never marked done.
+    assert 0 < _leveringen(db) == _te_leveren_instellingen(db) - 1
     assert _waarde(db, "SELECT status FROM registratie_jobrun WHERE taak = 'rod_export'") == "bezig"
+    _zonder_taakslot(db, naam)
 
     # At once: the lock died with the process, so no "loopt al" and no wait.
     uit = manage_klaar(env, tmp_path / "tweede.log", "rod_export", "--date", PEIL)
@@ -164,24 +195,23 @@ def test_rod_export_command_killed_mid_run_then_run_again_delivers_every_enrolme
 
 
 def test_fase_check_worker_killed_mid_run_the_task_is_handed_on_and_completes(kopie, redis_url, tmp_path):
-    _, env, _, db = kopie
+    naam, env, _, db = kopie
     queue = unieke_naam("storing")
     # A short visibility timeout: Redis hands the killed worker's task on within seconds.
-    env = {**env, "REDIS_URL": redis_url, "CELERY_VISIBILITY_TIMEOUT": "3"}
+    env = {
+        **env,
+        "REDIS_URL": redis_url,
+        "CELERY_VISIBILITY_TIMEOUT": "3",
+        "LEERROUTE_TAAK_WACHT_SECONDEN": WACHT,
+    }
+    slot = Vasthouder(naam, SIGNAALTABEL)
     eerste = worker(env, tmp_path / "w1.log", queue)
-    with opgeruimd(eerste):
+    with opgeruimd(eerste, slot):
         _app(redis_url).send_task("registratie.tasks.check_phases_task", kwargs={"datum": PEIL}, queue=queue)
-        wacht_tot(
-            lambda: _waarde(
-                db,
-                "SELECT 1 FROM registratie_jobrun WHERE taak = 'check_phases' AND status = 'bezig' "
-                "AND gestart_op < now() - interval '300 milliseconds'",
-            ),
-            wat="fasecontrole bezig",
-        )
+        wacht_op_wachtende_taak(naam)  # its findings made, its signals about to be written
         eerste.doden()
+        slot.loslaten()
     assert _waarde(db, "SELECT status FROM registratie_jobrun WHERE taak = 'check_phases'") == "bezig"
-    assert _waarde(db, "SELECT count(*) FROM registratie_signaal") == 0  # its transaction died with it
 
     tweede = worker(env, tmp_path / "w2.log", queue)  # no new task: the same one comes back
     with opgeruimd(tweede):
@@ -195,34 +225,29 @@ def test_fase_check_worker_killed_mid_run_the_task_is_handed_on_and_completes(ko
     runs = _runs(db, "check_phases")
     _afgebroken_en_daarna_klaar(runs)
     signalen = _waarde(db, "SELECT count(*) FROM registratie_signaal WHERE bron = 'fasecontrole'")
-    assert signalen == runs[1][3]["nieuw"] == runs[1][3]["bevindingen"] > 0
+    assert signalen == runs[1][3]["nieuw"] == runs[1][3]["bevindingen"] > 0  # the killed run wrote none
     assert not db.execute(
         "SELECT sleutel FROM registratie_signaal GROUP BY sleutel HAVING count(*) > 1"
     ).fetchall(), "een signaal staat er twee keer"
 
 
 def test_anonymisation_killed_mid_run_then_run_again_anonymises_everybody_once(kopie, tmp_path):
-    _, env, _, db = kopie
+    naam, env, _, db = kopie
     # Every route ended long ago: everybody is past the retention period on 1 January 2100.
     db.execute(
         "UPDATE registratie_inschrijving SET einddatum = startdatum, reden_einde = 'overstap' "
         "WHERE einddatum IS NULL"
     )
     totaal = _waarde(db, "SELECT count(*) FROM registratie_leerling")
+    slot = Vasthouder(naam, LAATSTE_LEERLING)
     eerste = manage(env, tmp_path / "eerste.log", "anonimiseren", "--datum", "2100-01-01")
-    with opgeruimd(eerste):
-        wacht_tot(
-            lambda: _waarde(
-                db,
-                "SELECT 1 FROM registratie_jobrun WHERE taak = 'anonimiseren' AND status = 'bezig' "
-                "AND voortgang LIKE '%% geanonimiseerd'",
-            ),
-            timeout=120,
-            wat="eerste deel geanonimiseerd",
-        )
+    with opgeruimd(eerste, slot):
+        wacht_op_wachtende_taak(naam)  # the first chunk committed, the last one waits
         eerste.doden()
+        slot.loslaten()
     al_gedaan = _waarde(db, "SELECT count(*) FROM registratie_leerling WHERE geanonimiseerd_op IS NOT NULL")
     assert 0 < al_gedaan < totaal
+    _zonder_taakslot(db, naam)
 
     manage_klaar(env, tmp_path / "tweede.log", "anonimiseren", "--datum", "2100-01-01")
     runs = _runs(db, "anonimiseren")
@@ -243,18 +268,25 @@ def test_anonymisation_killed_mid_run_then_run_again_anonymises_everybody_once(k
 def test_redis_stopped_during_a_run_and_started_again_the_task_completes(kopie, tmp_path):
     if not shutil.which("redis-server"):
         missing_service("needs redis-server (apt-get install redis-server)")
-    _, env, media, db = kopie
+    naam, env, media, db = kopie
     redis = RedisServer(tmp_path)
     redis.starten()
     queue = unieke_naam("storing")
-    env = {**env, "REDIS_URL": redis.url, "CELERY_VISIBILITY_TIMEOUT": "3"}
+    env = {
+        **env,
+        "REDIS_URL": redis.url,
+        "CELERY_VISIBILITY_TIMEOUT": "3",
+        "LEERROUTE_TAAK_WACHT_SECONDEN": WACHT,
+    }
+    slot = Vasthouder(naam, LAATSTE_INSTELLING)
     w = worker(env, tmp_path / "worker.log", queue)
     app = _app(redis.url)
-    with opgeruimd(w, redis):
+    with opgeruimd(w, redis, slot):
         taak = app.send_task("registratie.rod.tasks.rod_export_task", kwargs={"peildatum": PEIL}, queue=queue)
-        wacht_tot(lambda: _rod_halverwege(db), timeout=120, wat="halverwege de ROD-export")
+        wacht_op_wachtende_taak(naam)
         redis.stoppen()
-        time.sleep(2)  # the outage (not a timing assertion)
+        slot.loslaten()  # the run goes on while Redis is away
+        wacht_tot(lambda: _leveringen(db) == _te_leveren_instellingen(db), wat="alle leveringen gemaakt")
         redis.starten()
         uitkomst = taak.get(timeout=180)
         # The worker is back on the broker: the next task (the night's fase check) runs as well.
@@ -270,14 +302,16 @@ def test_database_connection_dropped_mid_export_the_task_retries_without_half_de
 ):
     naam, env, media, db = kopie
     queue = unieke_naam("storing")
-    env = {**env, "REDIS_URL": redis_url}
+    env = {**env, "REDIS_URL": redis_url, "LEERROUTE_TAAK_WACHT_SECONDEN": WACHT}
+    slot = Vasthouder(naam, LAATSTE_INSTELLING)
     w = worker(env, tmp_path / "worker.log", queue)
-    with opgeruimd(w):
+    with opgeruimd(w, slot):
         taak = _app(redis_url).send_task(
             "registratie.rod.tasks.rod_export_task", kwargs={"peildatum": PEIL}, queue=queue
         )
-        wacht_tot(lambda: _rod_halverwege(db), timeout=120, wat="halverwege de ROD-export")
-        backend_beeindigen(naam)
+        wacht_op_wachtende_taak(naam)
+        backend_beeindigen(naam)  # the job's own connection, in the middle of its last delivery
+        slot.loslaten()
         uitkomst = taak.get(timeout=180)
     assert uitkomst["mislukt"] == 0
     [(status, fout, poging, _)] = _runs(db, "rod_export")  # one task, one run, two attempts
