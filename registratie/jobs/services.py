@@ -210,6 +210,13 @@ def _verbinding_herstellen() -> None:
         connection.close_if_unusable_or_obsolete()
 
 
+def opgeven(run_id: int, reden: str) -> None:
+    """A task that waited too long for a live run gives up: its run failed, with the reason."""
+    JobRun.objects.filter(pk=run_id).update(
+        status=JobStatus.MISLUKT, fout=reden, geeindigd_op=timezone.now(), bijgewerkt_op=timezone.now()
+    )
+
+
 # --- "nu uitvoeren": queue a run for the worker --------------------------------------------------------
 
 

@@ -13,6 +13,7 @@ import random
 
 from django.conf import settings
 from django.db import InterfaceError, OperationalError
+from django.utils.translation import gettext as _
 
 from registratie import locks
 from registratie.jobs import services
@@ -37,26 +38,30 @@ NACHTTAAK = {"bind": True, "max_retries": None}
 
 def als_taak(task, taak: str, *, run_id: int | None, **args) -> services.Uitkomst:
     """Run ``taak`` from a Celery task; retry on a held lock or a lost database connection."""
-    if run_id is None:
-        run_id = services.run_aanmaken(taak, task_id=task.request.id or "").pk
-    kwargs = {**(task.request.kwargs or {}), "run_id": run_id}
+    task_id = task.request.id or ""
     try:
+        if run_id is None:
+            run_id = services.run_aanmaken(taak, task_id=task_id).pk
         return services.uitvoeren(
-            taak, run_id=run_id, task_id=task.request.id or "", wachten=not task.request.is_eager, **args
+            taak, run_id=run_id, task_id=task_id, wachten=not task.request.is_eager, **args
         )
     except locks.AlBezig as exc:
         if task.request.is_eager:  # in-process: nobody would come back later
             raise
-        raise task.retry(
-            exc=exc,
-            kwargs=kwargs,
-            countdown=settings.LEERROUTE_TAAK_WACHT_SECONDEN,
-            max_retries=settings.LEERROUTE_TAAK_MAX_POGINGEN,
-        ) from exc
-    except (OperationalError, InterfaceError) as exc:
-        if task.request.is_eager:
+        if task.request.retries >= settings.LEERROUTE_TAAK_MAX_POGINGEN:
+            services.opgeven(
+                run_id,
+                _("De vorige run bleef bezig; na %(n)s pogingen opgegeven.") % {"n": task.request.retries},
+            )
             raise
-        pauze = min(600, 2 ** min(task.request.retries, 9)) + random.uniform(0, 1)
-        raise task.retry(
-            exc=exc, kwargs=kwargs, countdown=pauze, max_retries=settings.LEERROUTE_TAAK_MAX_POGINGEN
-        ) from exc
+        _opnieuw(task, exc, run_id, settings.LEERROUTE_TAAK_WACHT_SECONDEN)
+    except (OperationalError, InterfaceError) as exc:
+        if task.request.is_eager or task.request.retries >= settings.LEERROUTE_TAAK_MAX_POGINGEN:
+            raise  # the run is recorded as failed (services.uitvoeren)
+        _opnieuw(task, exc, run_id, min(600, 2 ** min(task.request.retries, 9)) + random.uniform(0, 1))
+
+
+def _opnieuw(task, exc: Exception, run_id: int | None, countdown: float):
+    """Retry the task later, with the run's id, so the retry continues the same JobRun."""
+    kwargs = {**(task.request.kwargs or {}), "run_id": run_id}
+    raise task.retry(exc=exc, kwargs=kwargs, countdown=countdown, max_retries=None) from exc

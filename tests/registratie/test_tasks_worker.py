@@ -13,7 +13,7 @@ from celery.signals import task_postrun
 from django.db import connections
 
 from config.celery import app
-from registratie import checks
+from registratie import checks, locks
 from registratie.jobs import services
 from registratie.models import Inschrijving, JobRun, Signaal
 from registratie.tasks import check_phases_task
@@ -96,3 +96,16 @@ def test_nu_uitvoeren_queues_the_run_after_commit_and_the_worker_completes_it(wo
     run.refresh_from_db()
     assert (run.kanaal, run.poging, run.aantallen["nieuw"]) == ("ui", 1, 1)
     assert JobRun.objects.count() == 1  # the worker finished the queued row, it made no other
+
+
+@pytest.mark.redis
+@pytest.mark.django_db(transaction=True, serialized_rollback=True)
+def test_a_task_that_keeps_meeting_a_live_run_gives_up_as_failed_never_as_done(worker, settings):
+    settings.LEERROUTE_TAAK_WACHT_SECONDEN = 0
+    settings.LEERROUTE_TAAK_MAX_POGINGEN = 2
+    with slot_elders(checks.LOCK_NAAM):
+        result = check_phases_task.delay("2027-06-15")
+        with pytest.raises(locks.AlBezig):
+            result.get(timeout=60)
+    run = JobRun.objects.get()
+    assert run.status == "mislukt" and "na 2 pogingen opgegeven" in run.fout
