@@ -302,7 +302,7 @@ if REDIS_URL:
         "unacked_restore_throttle": 1,
     }
 elif LEERROUTE_TAKEN_MAP:
-    _taken_map = Path(LEERROUTE_TAKEN_MAP).resolve()
+    _taken_map = (BASE_DIR / LEERROUTE_TAKEN_MAP).resolve()  # relative: to the project, whatever the cwd
     for _sub in ("berichten", "besturing", "resultaten"):
         (_taken_map / _sub).mkdir(parents=True, exist_ok=True)
     CELERY_BROKER_URL = "filesystem://localhost/"

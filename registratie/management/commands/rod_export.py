@@ -56,7 +56,7 @@ class Command(BaseCommand):
                 continue
             self.stdout.write(r.regel())
             if r.levering is not None and r.levering.bestand:
-                self.stdout.write(f"  bestand: {_pad(r.levering.bestand)}")
+                self.stdout.write(f"  bestand (versleuteld): {_pad(r.levering.bestand)}")
             if r.pad is not None:
                 self.stdout.write(f"  geschreven: {r.pad}")
         if not resultaten:
