@@ -10,7 +10,19 @@ DJANGO_ALLOWED_HOSTS    comma separated (default "127.0.0.1,localhost")
 DATABASE_URL            e.g. postgres://postgres@127.0.0.1:5432/leerroute;
                         unset: SQLite file db.sqlite3 next to manage.py
 REDIS_URL               e.g. redis://127.0.0.1:6379/0: Celery broker and result backend;
-                        unset: Celery tasks run in-process (no broker needed)
+                        unset: see LEERROUTE_TAKEN_MAP
+LEERROUTE_TAKEN_MAP     without REDIS_URL: a folder that is the Celery broker (kombu's filesystem
+                        transport) and result backend, for a worker with beat on one machine with
+                        no server (`make run` sets it to .celery); unset too: tasks run in-process
+CELERY_VISIBILITY_TIMEOUT  seconds after which Redis hands an unacknowledged task (its worker was
+                        killed) to another worker (default 900); a copy that meets the still
+                        running original waits for its lock
+LEERROUTE_TAAK_VERWACHTE_MINUTEN  minutes a nightly job may take before its run shows as late on the
+                        Taken screen and in /gezond/ (default 60)
+LEERROUTE_TAAK_WACHT_SECONDEN  a task that finds its job running already retries after this many
+                        seconds (default 60)
+LEERROUTE_TAAK_MAX_POGINGEN  retries of a task (waiting for the lock or a database) before its run
+                        fails (default 60)
 CELERY_TASK_TIME_LIMIT  hard time limit per task in seconds (default 3600)
 CELERY_TASK_SOFT_TIME_LIMIT  soft limit in seconds (default 3300)
 LEERROUTE_CHECK_PHASES_TIME  "HH:MM" of the nightly fase check (default "02:00")
@@ -136,6 +148,10 @@ DATABASES = {
         conn_max_age=60,
     )
 }
+if DATABASES["default"]["ENGINE"] == "django.db.backends.postgresql":
+    # A backend whose client died (a killed worker) notices within 5 s even in the middle of a
+    # long query, ends, and so releases the job's advisory lock (registratie/locks.py). PG 14+.
+    DATABASES["default"]["OPTIONS"] = {"options": "-c client_connection_check_interval=5000"}
 if DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":
     # Wait for a concurrent writer instead of failing at once (in-process tasks, dev server).
     DATABASES["default"]["OPTIONS"] = {"timeout": 20}
@@ -270,12 +286,36 @@ SPECTACULAR_SETTINGS = {
     },
 }
 
-# Celery: Redis when REDIS_URL is set; otherwise tasks run in-process, so `make run` needs
-# nothing installed.
+# Celery: Redis when REDIS_URL is set; else, with LEERROUTE_TAKEN_MAP, a folder is the broker and
+# result backend (kombu's filesystem transport: a real worker with beat, no server; `make run`);
+# with neither, tasks run in-process (tests, shell).
 REDIS_URL = env("REDIS_URL")
-CELERY_BROKER_URL = REDIS_URL or "memory://"
-CELERY_RESULT_BACKEND = REDIS_URL or "cache+memory://"
-CELERY_TASK_ALWAYS_EAGER = not REDIS_URL
+LEERROUTE_TAKEN_MAP = env("LEERROUTE_TAKEN_MAP")
+CELERY_BROKER_TRANSPORT_OPTIONS: dict = {}
+if REDIS_URL:
+    CELERY_BROKER_URL = CELERY_RESULT_BACKEND = REDIS_URL
+    _zichtbaar = int(env("CELERY_VISIBILITY_TIMEOUT", "900"))
+    CELERY_BROKER_TRANSPORT_OPTIONS = {
+        "visibility_timeout": _zichtbaar,
+        # Look for tasks of killed workers often enough to hand them on within the timeout.
+        "unacked_restore_interval": max(1, min(60, _zichtbaar // 10)),
+        "unacked_restore_throttle": 1,
+    }
+elif LEERROUTE_TAKEN_MAP:
+    _taken_map = (BASE_DIR / LEERROUTE_TAKEN_MAP).resolve()  # relative: to the project, whatever the cwd
+    for _sub in ("berichten", "besturing", "resultaten"):
+        (_taken_map / _sub).mkdir(parents=True, exist_ok=True)
+    CELERY_BROKER_URL = "filesystem://localhost/"
+    CELERY_BROKER_TRANSPORT_OPTIONS = {
+        "data_folder_in": str(_taken_map / "berichten"),
+        "data_folder_out": str(_taken_map / "berichten"),
+        "control_folder": str(_taken_map / "besturing"),
+        "store_processed": False,
+    }
+    CELERY_RESULT_BACKEND = f"file://{_taken_map / 'resultaten'}"
+else:
+    CELERY_BROKER_URL, CELERY_RESULT_BACKEND = "memory://", "cache+memory://"
+CELERY_TASK_ALWAYS_EAGER = not (REDIS_URL or LEERROUTE_TAKEN_MAP)
 CELERY_TASK_EAGER_PROPAGATES = True
 CELERY_TASK_ACKS_LATE = True
 CELERY_TASK_REJECT_ON_WORKER_LOST = True
@@ -283,6 +323,10 @@ CELERY_WORKER_PREFETCH_MULTIPLIER = 1
 CELERY_TASK_TIME_LIMIT = int(env("CELERY_TASK_TIME_LIMIT", "3600"))
 CELERY_TASK_SOFT_TIME_LIMIT = int(env("CELERY_TASK_SOFT_TIME_LIMIT", "3300"))
 CELERY_TIMEZONE = TIME_ZONE
+CELERY_RESULT_EXPIRES = timedelta(days=1)
+LEERROUTE_TAAK_VERWACHTE_MINUTEN = int(env("LEERROUTE_TAAK_VERWACHTE_MINUTEN", "60"))
+LEERROUTE_TAAK_WACHT_SECONDEN = int(env("LEERROUTE_TAAK_WACHT_SECONDEN", "60"))
+LEERROUTE_TAAK_MAX_POGINGEN = int(env("LEERROUTE_TAAK_MAX_POGINGEN", "60"))
 CELERY_BROKER_CONNECTION_RETRY_ON_STARTUP = True
 # autodiscover finds <app>.tasks; the ROD tasks live beside their format in registratie/rod/.
 CELERY_IMPORTS = ("registratie.rod.tasks",)

@@ -3,6 +3,7 @@ from django.contrib.auth import views as auth_views
 from django.urls import include, path
 from drf_spectacular.views import SpectacularAPIView, SpectacularSwaggerSplitView
 
+from registratie.jobs import gezond
 from samenwerking import tweestaps
 from samenwerking import views as samenwerking_views
 
@@ -14,11 +15,12 @@ urlpatterns = [
     path("uitloggen/", auth_views.LogoutView.as_view(), name="logout"),
     path("beheer/", admin.site.urls),
     path("rod/", include("registratie.rod.urls")),
+    path("taken/", include("registratie.jobs.urls")),
     path("geschiedenis/", include("samenwerking.geschiedenis")),
     path("", include("registratie.urls")),
     path("api/", include("config.api_urls")),
     path("api/schema/", SpectacularAPIView.as_view(), name="api-schema"),
     # The split view serves its start script as a file: no inline script under the CSP.
     path("api/docs/", SpectacularSwaggerSplitView.as_view(url_name="api-schema"), name="api-docs"),
-    path("gezond/", samenwerking_views.health, name="health"),
+    path("gezond/", gezond.health, name="health"),
 ]

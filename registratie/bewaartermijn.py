@@ -104,14 +104,14 @@ def te_anonimiseren(peildatum: datetime.date, *, jaren: int | None = None):
     )
 
 
-def draai(peildatum: datetime.date | None = None) -> dict:
+def draai(peildatum: datetime.date | None = None, *, voortgang=None) -> dict:
     """What the task and the command run: anonymise under a lock, so two runs never overlap.
 
     Raises ``locks.AlBezig`` when another run holds the lock.
     """
     peildatum = peildatum or timezone.localdate()
     with locks.enkele_run(LOCK_NAAM, timeout=settings.CELERY_TASK_TIME_LIMIT):
-        aantal = anonimiseren(peildatum=peildatum)
+        aantal = anonimiseren(peildatum=peildatum, voortgang=voortgang)
         bestanden = rod_bestanden_opruimen(peildatum=peildatum)
     return {
         "peildatum": peildatum.isoformat(),
@@ -147,9 +147,10 @@ def anonimiseren(
     kanaal: str = Kanaal.JOB,
     batch: int = 5000,
     jaren: int | None = None,
+    voortgang=None,
 ) -> int:
     """Anonymise every student te_anonimiseren() finds, ``batch`` ids per transaction; returns
-    how many."""
+    how many. ``voortgang(tekst)`` hears after each committed chunk how far it got."""
     # SQLite allows 999 parameters per statement; the audit UPDATE names each id up to four times.
     max_params = connection.features.max_query_params
     grootte = max(1, min(batch, (max_params - 100) // 4) if max_params else batch)
@@ -168,6 +169,8 @@ def anonimiseren(
         laatste = rijen[-1][0]
         totaal += len(rijen)
         logger.info("anonimiseren: %s leerlingen geanonimiseerd (t/m id %s)", totaal, laatste)
+        if voortgang is not None:
+            voortgang(_("%(n)s leerlingen geanonimiseerd") % {"n": totaal})
     return totaal
 
 

@@ -1,41 +1,101 @@
-"""A lock that keeps two runs of the same job from overlapping, across processes.
+"""The one lock of the nightly jobs: it keeps two runs of the same job from overlapping, and it dies
+with its holder, so a killed process never blocks or silently skips the next run.
 
-Uses Django's cache: Redis in production (atomic SET NX with expiry), in-process memory in the
-embedded development setup where tasks run in-process anyway.
+- PostgreSQL: a session-level advisory lock (``pg_try_advisory_lock``) on the job's own database
+  connection. The server releases it when that connection ends: the process exits or is killed,
+  or the backend is terminated.
+- SQLite (the embedded default, one machine): an exclusive ``flock`` on a file beside the
+  database; the kernel releases it when the process that holds it dies.
+
+Re-entrant within one thread: the job runner (registratie.jobs.services) takes the job's lock and
+the job's own code (checks.draai, bewaartermijn.draai, rod_exporteren) takes it again.
 """
 
 from __future__ import annotations
 
 import contextlib
-import uuid
+import fcntl
+import hashlib
+import os
+import tempfile
+import threading
+from pathlib import Path
 
-from django.core.cache import cache
-from django.db import InterfaceError, OperationalError
+from django.db import DatabaseError, connection
 
-# The options of every nightly task: a lost database connection is retried with growing pauses;
-# the work itself is idempotent, so a retry finishes what the first try began.
-NACHTTAAK = {
-    "autoretry_for": (OperationalError, InterfaceError),
-    "retry_backoff": True,
-    "retry_backoff_max": 600,
-    "retry_jitter": True,
-    "max_retries": 5,
-}
+_gehouden = threading.local()  # naam -> depth, for re-entrance within one thread
 
 
 class AlBezig(RuntimeError):
-    """Another run holds the lock."""
+    """Another live run holds the lock."""
+
+
+def _sleutel(naam: str) -> int:
+    """A stable signed 64-bit key for pg_try_advisory_lock."""
+    return int.from_bytes(hashlib.sha256(f"leerroute:{naam}".encode()).digest()[:8], "big", signed=True)
+
+
+def lockbestand(naam: str) -> Path:
+    """The file whose flock is the lock on SQLite: one per database and job."""
+    database = str(connection.settings_dict["NAME"])
+    if database == ":memory:" or "mode=memory" in database:
+        database = f"{database}:{os.getpid()}"  # an in-memory database is private to its process
+    elif not database.startswith("file:"):
+        database = os.path.abspath(database)
+    tag = hashlib.sha256(database.encode()).hexdigest()[:16]
+    return Path(tempfile.gettempdir()) / f"leerroute-{tag}-{naam}.lock"
 
 
 @contextlib.contextmanager
-def enkele_run(naam: str, *, timeout: int = 3600):
-    key = f"leerroute:lock:{naam}"
-    token = uuid.uuid4().hex
-    if not cache.add(key, token, timeout):
-        raise AlBezig(f"{naam} loopt al")
+def _advisory(naam: str):
+    sleutel = _sleutel(naam)
+    with connection.cursor() as cursor:
+        cursor.execute("SELECT pg_try_advisory_lock(%s)", [sleutel])
+        if not cursor.fetchone()[0]:
+            raise AlBezig(f"{naam} loopt al")
     try:
         yield
     finally:
-        # Release only our own lock (it may have expired and been taken by another run).
-        if cache.get(key) == token:
-            cache.delete(key)
+        # A dropped connection took the lock with it; nothing left to release then.
+        with contextlib.suppress(DatabaseError), connection.cursor() as cursor:
+            cursor.execute("SELECT pg_advisory_unlock(%s)", [sleutel])
+
+
+@contextlib.contextmanager
+def _bestand(naam: str):
+    fh = open(lockbestand(naam), "a+b")  # noqa: SIM115 - closed below, also on failure
+    try:
+        try:
+            fcntl.flock(fh.fileno(), fcntl.LOCK_EX | fcntl.LOCK_NB)
+        except BlockingIOError as exc:
+            raise AlBezig(f"{naam} loopt al") from exc
+        try:
+            yield
+        finally:
+            fcntl.flock(fh.fileno(), fcntl.LOCK_UN)
+    finally:
+        fh.close()
+
+
+@contextlib.contextmanager
+def enkele_run(naam: str, *, timeout: int | None = None):
+    """Hold the job's lock for the block; ``AlBezig`` when another live run holds it.
+
+    ``timeout`` is accepted for existing callers and ignored: the lock lives exactly as long as
+    its holder, so it needs no expiry.
+    """
+    diepte = getattr(_gehouden, naam, 0)
+    if diepte:
+        setattr(_gehouden, naam, diepte + 1)
+        try:
+            yield
+        finally:
+            setattr(_gehouden, naam, diepte)
+        return
+    slot = _advisory if connection.vendor == "postgresql" else _bestand
+    with slot(naam):
+        setattr(_gehouden, naam, 1)
+        try:
+            yield
+        finally:
+            setattr(_gehouden, naam, 0)

@@ -543,4 +543,5 @@ class Signaal(models.Model):
         return self.instelling_id, self.partner_instelling_id
 
 
+from registratie.jobs.models import *  # noqa: E402,F403
 from registratie.rod.models import *  # noqa: E402,F403

@@ -1,6 +1,4 @@
 from django.contrib.auth.decorators import login_required
-from django.db import connection
-from django.http import JsonResponse
 from django.shortcuts import render
 
 from leerroute.models import Leerroute
@@ -15,6 +13,7 @@ def home(request):
     user = request.user
     context = {
         "heeft_rol": scope_for(user).heeft_rol,
+        "applicatiebeheer": scope_for(user).alles,
         "tellingen": [
             (
                 "Samenwerkingsovereenkomsten",
@@ -36,10 +35,3 @@ def home(request):
         ],
     }
     return render(request, "samenwerking/home.html", context)
-
-
-def health(request):
-    """For load balancers and compose: the database answers."""
-    with connection.cursor() as cursor:
-        cursor.execute("SELECT 1")
-    return JsonResponse({"status": "ok"})

@@ -40,7 +40,8 @@ def test_home_requires_login_and_redirects_to_login():
 
 @pytest.mark.django_db
 def test_health_endpoint_checks_the_database():
-    assert Client().get("/gezond/").json() == {"status": "ok"}
+    body = Client().get("/gezond/").json()
+    assert body["status"] == "ok" and body["database"] == "ok"
 
 
 def test_production_settings_refuse_to_start_without_a_secret_key(monkeypatch):

@@ -299,6 +299,14 @@ MATRIX: dict[str, Regel] = {
         data=_terugkoppeling_data,
         bewijs=lambda levering: RodTerugkoppeling.objects.filter(levering=levering).count(),
     ),
+    # The nightly jobs' history and "nu uitvoeren": the applicatiebeheerder only (runs span every
+    # instelling); the queued run is not started inside the test's transaction (on_commit).
+    "taken:lijst": Regel(b=verwacht(OK, VERBODEN, VERBODEN, LOGIN)),
+    "taken:uitvoeren": Regel(
+        b=verwacht(OMGELEID, VERBODEN, VERBODEN, LOGIN),
+        kwargs=lambda o: {"taak": "check_phases"},
+        methode="post",
+    ),
     # --- API --------------------------------------------------------------------------------------
     "instelling-list": _api_lijst("vo", publiek=True),
     "instelling-detail": _api_detail("vo", publiek=True),

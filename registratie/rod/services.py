@@ -54,7 +54,7 @@ from registratie.models import (
     Signaal,
     SignaalStatus,
 )
-from registratie.rod import format, selectors
+from registratie.rod import format, opslag, selectors
 from samenwerking import audit
 from samenwerking.models import AuditActie, Instelling, Kanaal
 
@@ -132,6 +132,7 @@ def rod_exporteren(
     kanaal: str = Kanaal.JOB,
     uitvoer: Path | None = None,
     proef: bool = False,
+    voortgang=None,
 ) -> list[Resultaat]:
     """The nightly delivery: one file per instelling with something for ROD (or only ``brin``).
 
@@ -162,6 +163,8 @@ def rod_exporteren(
             else:
                 logger.info("rod_export %s", r.regel())
             resultaten.append(r)
+            if voortgang is not None:  # the job's progress (registratie.jobs), between transactions
+                voortgang(_("%(i)s van %(n)s instellingen") % {"i": len(resultaten), "n": len(instellingen)})
         return resultaten
 
 
@@ -238,8 +241,7 @@ def levering_maken(
                     kanaal=kanaal,
                 )
                 _toepassen(wijzigingen_pad, instelling=instelling, levering=levering)
-                with open(xml_pad, "rb") as fh:
-                    levering.bestand.save(naam, File(fh, name=naam), save=False)
+                levering.bestand.name = opslag.opslaan(levering, naam, xml_pad)  # encrypted at rest
                 opgeslagen.append(levering.bestand.name)
                 levering.save(update_fields=["bestand"])
                 audit.record(
@@ -276,8 +278,7 @@ def _bestaande(resultaat: Resultaat, levering: RodLevering, uitvoer: Path | None
     if uitvoer is not None:
         uitvoer.mkdir(parents=True, exist_ok=True)
         doel = uitvoer / levering.bestandsnaam
-        with levering.bestand.open("rb") as bron, open(doel, "wb") as fh:
-            shutil.copyfileobj(bron, fh, 1024 * 1024)
+        opslag.kopieren(levering, doel)  # the plain XML, for sending
         resultaat.pad = doel
     return resultaat
 

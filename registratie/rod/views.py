@@ -12,13 +12,14 @@ from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import ValidationError
 from django.core.paginator import Paginator
-from django.http import FileResponse, Http404
+from django.http import Http404, StreamingHttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
+from django.utils.http import content_disposition_header
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_POST
 
 from registratie.models import RodLevering
-from registratie.rod import selectors, services
+from registratie.rod import opslag, selectors, services
 from registratie.rod.forms import TerugkoppelingForm
 from samenwerking import scope
 from samenwerking.models import Kanaal
@@ -71,12 +72,10 @@ def levering_bestand(request, pk: int):
     if not levering.bestand:
         raise Http404(_("Het bestand van deze levering is na de bewaartermijn verwijderd."))
     services.levering_gedownload(levering=levering, door=request.user, kanaal=Kanaal.UI)
-    return FileResponse(
-        levering.bestand.open("rb"),
-        as_attachment=True,
-        filename=levering.bestandsnaam,
-        content_type="application/xml",
-    )
+    # Encrypted at rest: decrypted chunk by chunk into the response, never whole in memory.
+    response = StreamingHttpResponse(opslag.lezen(levering), content_type="application/xml")
+    response["Content-Disposition"] = content_disposition_header(True, levering.bestandsnaam)
+    return response
 
 
 @login_required

@@ -10,7 +10,7 @@ from lxml import etree
 from stdnum.nl import bsn as stdnum_bsn
 
 from registratie.models import RodStand, Signaal
-from registratie.rod import format
+from registratie.rod import format, opslag
 from samenwerking.models import Vestiging
 from tests.factories import InschrijvingFactory, LeerrouteFactory
 
@@ -56,8 +56,8 @@ def records(pad_of_bytes) -> dict[str, etree._Element]:
 
 
 def levering_bytes(levering) -> bytes:
-    with levering.bestand.open("rb") as fh:
-        return fh.read()
+    """The plain XML of a delivery (the stored file is encrypted: registratie/rod/opslag.py)."""
+    return b"".join(opslag.lezen(levering))
 
 
 def geldig(data: bytes) -> bool:

@@ -8,14 +8,13 @@ import json
 import os
 
 import pytest
-from django.core.cache import cache
 from django.core.management import call_command
 from django.db import connection
 from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
 from django.utils import timezone
 
-from registratie import bewaartermijn, checks, tasks
+from registratie import bewaartermijn, checks, locks, tasks
 from registratie import services as registratie_services
 from registratie.models import Inschrijving, Leerling, RodStand, Signaal, Uitstroom
 from registratie.rod import services as rod_services
@@ -41,18 +40,12 @@ from tests.registratie.rod_helpers import (
     route_met_vestigingen,
     stand,
 )
+from tests.slot_helpers import slot_elders
 
 D = datetime.date
 PEIL = D(2026, 1, 15)  # with 5 years: routes that ended before 15 January 2021
 START = D(2015, 8, 1)
 GEBOORTEDATUM = D(2001, 3, 14)
-
-
-@pytest.fixture(autouse=True)
-def geen_oud_slot():
-    cache.delete(f"leerroute:lock:{bewaartermijn.LOCK_NAAM}")
-    yield
-    cache.delete(f"leerroute:lock:{bewaartermijn.LOCK_NAAM}")
 
 
 def _run(*args) -> str:
@@ -273,8 +266,8 @@ def test_the_nightly_task_runs_the_same_under_its_lock(w):
     }
     assert tasks.anonimiseren_task.apply(args=["2026-01-15"]).get()["geanonimiseerd"] == 0
 
-    cache.add(f"leerroute:lock:{bewaartermijn.LOCK_NAAM}", "ander", 60)
-    assert tasks.anonimiseren_task.apply(args=["2030-01-15"]).get() == {"overgeslagen": True}
+    with slot_elders(bewaartermijn.LOCK_NAAM), pytest.raises(locks.AlBezig):
+        tasks.anonimiseren_task.apply(args=["2030-01-15"], throw=True)
     assert Leerling.objects.get(pk=w.recent.pk).geanonimiseerd_op is None
 
 

@@ -49,6 +49,7 @@ from tests.registratie.rod_helpers import (
     stand,
     vestiging,
 )
+from tests.slot_helpers import slot_elders
 
 pytestmark = pytest.mark.django_db
 
@@ -601,10 +602,11 @@ def test_the_beat_task_runs_the_same_export_and_is_idempotent(route):
 
 def test_a_second_run_while_one_runs_is_refused_by_the_lock(route):
     leerling_in_route(route)
-    with locks.enkele_run(services.LOCK):
+    with slot_elders(services.LOCK):
         with pytest.raises(CommandError, match="loopt al"):
             call_command("rod_export", "--date", PEILDATUM.isoformat(), stdout=io.StringIO())
-        assert rod_export_task(PEILDATUM.isoformat()) == {"overgeslagen": True}
+        with pytest.raises(locks.AlBezig):
+            rod_export_task.apply(args=[PEILDATUM.isoformat()], throw=True)
     assert not RodLevering.objects.exists()
 
 

@@ -86,7 +86,7 @@ def test_key_rotation_with_the_command(settings):
     settings.LEERROUTE_BSN_HASHSLEUTEL = "een-nieuwe-hashsleutel-van-minstens-32-tekens"
     uit = io.StringIO()
     call_command("nummers_herversleutelen", batch=1, stdout=uit)
-    assert "Klaar: 2 leerlingen." in uit.getvalue()
+    assert "Klaar: 2 leerlingen, 0 leveringsbestanden." in uit.getvalue()
     settings.LEERROUTE_VERSLEUTELSLEUTELS = [nieuwe_sleutel]  # old key dropped
     assert Leerling.objects.get(pk=leerling.pk).bsn == BSN
     assert Leerling.objects.get(pk=ander.pk).onderwijsnummer == "101234564"

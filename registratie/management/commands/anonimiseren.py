@@ -1,6 +1,7 @@
 """``python manage.py anonimiseren [--datum YYYY-MM-DD] [--dry-run]``: the nightly retention job, now.
 
-Runs the same code as the Celery task (registratie.bewaartermijn.draai, under the same lock):
+Runs the same code as the Celery task (the job runner registratie.jobs: bewaartermijn.draai under
+the same lock, leaving a JobRun):
 anonymises the students whose route ended more than LEERROUTE_BEWAARTERMIJN_JAREN years before the
 date. ``--dry-run`` only counts them.
 """
@@ -8,6 +9,8 @@ date. ``--dry-run`` only counts them.
 from django.core.management.base import BaseCommand, CommandError
 
 from registratie import bewaartermijn, locks
+from registratie.jobs import services as jobs
+from registratie.jobs.models import Taak
 from registratie.management.argumenten import datum as datum_argument
 
 
@@ -35,7 +38,7 @@ class Command(BaseCommand):
             self.stdout.write(f"{kop}: {aantal} leerling(en) zou(den) worden geanonimiseerd (dry-run).")
             return
         try:
-            samenvatting = bewaartermijn.draai(peildatum)
+            samenvatting = jobs.uitvoeren(Taak.ANONIMISEREN, datum=peildatum).resultaat
         except locks.AlBezig as exc:
             raise CommandError("Het anonimiseren loopt al; probeer het later opnieuw.") from exc
         self.stdout.write(

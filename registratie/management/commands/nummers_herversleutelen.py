@@ -1,4 +1,5 @@
-"""Re-encrypt every BSN and onderwijsnummer with the current first key and recompute their hashes.
+"""Re-encrypt every BSN and onderwijsnummer and every stored ROD delivery file with the current first
+key, and recompute the numbers' hashes.
 
 Key rotation: put the new Fernet key first in LEERROUTE_VERSLEUTELSLEUTELS and keep the old one
 after it, run this command, then drop the old key. After changing LEERROUTE_BSN_HASHSLEUTEL the
@@ -8,7 +9,8 @@ same run recomputes the hashes (the numbers are read with the encryption keys, n
 from django.core.management.base import BaseCommand
 from django.db import transaction
 
-from registratie.models import Leerling
+from registratie.models import Leerling, RodLevering
+from registratie.rod import opslag
 from samenwerking.versleuteling import zoekhash
 
 VELDEN = ["bsn", "bsn_hash", "onderwijsnummer", "onderwijsnummer_hash"]
@@ -37,4 +39,8 @@ class Command(BaseCommand):
                 Leerling.objects.bulk_update(leerlingen, VELDEN)
             klaar += len(leerlingen)
             self.stdout.write(f"{klaar} van {len(ids)} leerlingen herversleuteld")
-        self.stdout.write(self.style.SUCCESS(f"Klaar: {klaar} leerlingen."))
+        bestanden = 0
+        for levering in RodLevering.objects.exclude(bestand="").only("pk", "bestand").iterator():
+            opslag.herversleutelen(levering)  # chunk by chunk; atomic replace on a local disk
+            bestanden += 1
+        self.stdout.write(self.style.SUCCESS(f"Klaar: {klaar} leerlingen, {bestanden} leveringsbestanden."))

@@ -1,8 +1,8 @@
 """``python manage.py rod_export [--date YYYY-MM-DD] [--out DIR] [--instelling BRIN] [--proef]``
 
-Runs the nightly ROD delivery now: the same code as the Celery task
-(registratie.rod.services.rod_exporteren, under the same lock), and prints per instelling the
-delivery and the file it wrote. ``--out`` also copies each file to DIR; ``--proef`` builds the
+Runs the nightly ROD delivery now: the same code as the Celery task (the job runner
+registratie.jobs: rod_exporteren under the same lock, leaving a JobRun), and prints per instelling
+the delivery and the file it wrote. ``--out`` also copies each file to DIR; ``--proef`` builds the
 files into DIR without recording anything (the real run for the same date gives the same bytes).
 Never prints a BSN.
 """
@@ -14,8 +14,9 @@ from django.core.management.base import BaseCommand, CommandError
 from django.utils import timezone
 
 from registratie import locks
+from registratie.jobs import services as jobs
+from registratie.jobs.models import Taak
 from registratie.management.argumenten import datum as datum_argument
-from registratie.rod import services
 from samenwerking.models import Kanaal
 
 
@@ -39,9 +40,9 @@ class Command(BaseCommand):
             raise CommandError("--proef schrijft alleen naar --out DIR; geef een map op.")
         datum = datum or timezone.localdate()
         try:
-            resultaten = services.rod_exporteren(
-                peildatum=datum, brin=brin, uitvoer=uitvoer, proef=proef, kanaal=Kanaal.JOB
-            )
+            resultaten = jobs.uitvoeren(
+                Taak.ROD_EXPORT, datum=datum, brin=brin, uitvoer=uitvoer, proef=proef, kanaal=Kanaal.JOB
+            ).resultaat
         except locks.AlBezig as exc:
             raise CommandError("De ROD-export loopt al; probeer het later opnieuw.") from exc
         except ValidationError as exc:
@@ -55,7 +56,7 @@ class Command(BaseCommand):
                 continue
             self.stdout.write(r.regel())
             if r.levering is not None and r.levering.bestand:
-                self.stdout.write(f"  bestand: {_pad(r.levering.bestand)}")
+                self.stdout.write(f"  bestand (versleuteld): {_pad(r.levering.bestand)}")
             if r.pad is not None:
                 self.stdout.write(f"  geschreven: {r.pad}")
         if not resultaten:
