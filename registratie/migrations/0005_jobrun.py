@@ -9,7 +9,7 @@ from django.db import migrations, models
 class Migration(migrations.Migration):
 
     dependencies = [
-        ('registratie', '0003_nummers_versleuteld'),
+        ('registratie', '0004_rod_signalen_overeenkomst'),
         migrations.swappable_dependency(settings.AUTH_USER_MODEL),
     ]
 
