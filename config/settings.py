@@ -92,6 +92,7 @@ INSTALLED_APPS = [
     "samenwerking",
     "leerroute",
     "registratie",
+    "kwaliteit",
 ]
 
 MIDDLEWARE = [

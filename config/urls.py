@@ -16,6 +16,7 @@ urlpatterns = [
     path("rod/", include("registratie.rod.urls")),
     path("geschiedenis/", include("samenwerking.geschiedenis")),
     path("", include("registratie.urls")),
+    path("", include("kwaliteit.urls")),
     path("api/", include("config.api_urls")),
     path("api/schema/", SpectacularAPIView.as_view(), name="api-schema"),
     # The split view serves its start script as a file: no inline script under the CSP.
