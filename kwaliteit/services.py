@@ -13,7 +13,7 @@ from kwaliteit.models import Evaluatie, Stap, StapCode, StapDocument, StapStatus
 from leerroute.models import Leerroute, RouteStatus
 from registratie import fase
 from samenwerking import audit, services
-from samenwerking.models import Kanaal
+from samenwerking.models import AuditActie, Kanaal
 
 
 @transaction.atomic
@@ -44,9 +44,21 @@ def stap_opslaan(*, stap: Stap, door, kanaal: str = Kanaal.UI) -> Stap:
     return services.opslaan(stap, door=door, kanaal=kanaal)
 
 
+@transaction.atomic
 def document_toevoegen(*, stap: Stap, bestand, door, kanaal: str = Kanaal.UI) -> StapDocument:
+    """Store the file through Django's storage and record who added it. (Not through opslaan():
+    the audit row names the stored file, which a generic snapshot cannot serialise.)"""
     document = StapDocument(stap=stap, bestand=bestand, naam=bestand.name[:200], toegevoegd_door=door)
-    return services.opslaan(document, door=door, kanaal=kanaal)
+    document.full_clean()
+    document.save()
+    nieuw = {
+        "stap": stap.pk,
+        "naam": document.naam,
+        "bestand": document.bestand.name,
+        "toegevoegd_door": door.pk,
+    }
+    audit.record(document, actie=AuditActie.AANGEMAAKT, door=door, kanaal=kanaal, nieuw=nieuw)
+    return document
 
 
 @transaction.atomic
