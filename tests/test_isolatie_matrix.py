@@ -319,7 +319,9 @@ MATRIX: dict[str, Regel] = {
         a=verwacht(OMGELEID, OMGELEID, NIET_GEVONDEN, LOGIN, lezer_vo_a=VERBODEN),
         object="stap",
         methode="post",
-        data=lambda w, k: {"bestand": SimpleUploadedFile("verslag.txt", b"Verslag", content_type="text/plain")},
+        data=lambda w, k: {
+            "bestand": SimpleUploadedFile("verslag.txt", b"Verslag", content_type="text/plain")
+        },
         bewijs=lambda stap: stap.documenten.count(),
     ),
     # --- API --------------------------------------------------------------------------------------
