@@ -8,7 +8,7 @@ import datetime
 
 from django.utils.translation import gettext_lazy as _
 
-from registratie import selectors
+from registratie import fase, selectors
 
 # The figures shown per cohort, in this order, with their labels. A figure the monitoring adds
 # later is kept in the frozen snapshot and simply not shown until it gets a label here.
@@ -33,9 +33,13 @@ def _als_dict(rij) -> dict:
 
 def route_cijfers(user, route, peildatum: datetime.date) -> list[dict]:
     """The monitoring rows of one route, per cohort, as JSON-safe dicts, as ``user`` sees them on
-    ``peildatum``."""
+    ``peildatum``. Cohorts that start after ``peildatum`` are left out: the monitoring counts every
+    enrolment it knows, also one registered ahead for a later school year."""
+    laatste = fase.schooljaar(peildatum)
     return [
-        _als_dict(r) for r in selectors.monitoring(user, peildatum=peildatum) if r.leerroute.pk == route.pk
+        _als_dict(r)
+        for r in selectors.monitoring(user, peildatum=peildatum)
+        if r.leerroute.pk == route.pk and (r.cohort is None or r.cohort <= laatste)
     ]
 
 

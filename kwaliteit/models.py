@@ -206,7 +206,7 @@ class Evaluatie(models.Model):
         _("schooljaar"), help_text=_("Het eerste kalenderjaar: 2025 is schooljaar 2025-2026.")
     )
     peildatum = models.DateField(_("peildatum van de cijfers"))
-    cijfers = models.JSONField(_("monitoringcijfers (bevroren)"), default=list)
+    cijfers = models.JSONField(_("monitoringcijfers (bevroren)"), default=list, blank=True)
     doelen = models.TextField(_("doelen"), blank=True)
     behaald = models.TextField(_("wat is bereikt"), blank=True)
     besluiten = models.TextField(_("besluiten"), blank=True)

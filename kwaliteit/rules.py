@@ -96,17 +96,17 @@ def check_activeren(route, open_stappen: list[str]) -> None:
         raise ValidationError({"status": errors})
 
 
-def check_evaluatiejaar(schooljaar: int, vandaag: datetime.date) -> None:
-    """R-MON-2: a school year is evaluated once it has begun (its figures exist)."""
+def check_evaluatiejaar(route, schooljaar: int, vandaag: datetime.date) -> None:
+    """R-MON-2: a school year is evaluated once it has begun (its figures exist), and once."""
+    from kwaliteit.models import Evaluatie
     from registratie import fase
 
+    fout = None
     if fase.schooljaar_start(schooljaar) > vandaag:
-        raise ValidationError(
-            {
-                "schooljaar": _(
-                    "R-MON-2: schooljaar %(jaar)s is nog niet begonnen; evalueer een lopend of "
-                    "afgelopen schooljaar."
-                )
-                % {"jaar": fase.schooljaar_label(schooljaar)}
-            }
+        fout = _(
+            "R-MON-2: schooljaar %(jaar)s is nog niet begonnen; evalueer een lopend of afgelopen schooljaar."
         )
+    elif Evaluatie.objects.filter(leerroute=route, schooljaar=schooljaar).exists():
+        fout = _("R-MON-2: de route heeft één evaluatie per schooljaar; %(jaar)s is al geëvalueerd.")
+    if fout:
+        raise ValidationError({"schooljaar": fout % {"jaar": fase.schooljaar_label(schooljaar)}})

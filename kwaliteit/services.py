@@ -93,10 +93,9 @@ def evaluatie_vastleggen(
 
     The figures are read as ``cijfers_van`` sees them (default: the person recording it)."""
     vandaag = vandaag or timezone.localdate()
-    if evaluatie.schooljaar is not None:
-        rules.check_evaluatiejaar(evaluatie.schooljaar, vandaag)
     if evaluatie.schooljaar is None or not evaluatie.leerroute_id:
         evaluatie.full_clean()  # names the missing field
+    rules.check_evaluatiejaar(evaluatie.leerroute, evaluatie.schooljaar, vandaag)
     evaluatie.peildatum = evaluatie_peildatum(evaluatie.schooljaar, vandaag)
     evaluatie.cijfers = cijfers.route_cijfers(cijfers_van or door, evaluatie.leerroute, evaluatie.peildatum)
     evaluatie.vastgesteld_door = door if getattr(door, "is_authenticated", False) else None
