@@ -45,6 +45,20 @@ def _form_fout(form, exc: ValidationError) -> None:
         form.add_error(None, exc)
 
 
+def _schrijf(request, form, schrijf, melding: str) -> bool:
+    """Run a service on a valid form; a broken rule lands beside its field, what was typed stays.
+    True when saved (with ``melding`` shown on the next page)."""
+    if not form.is_valid():
+        return False
+    try:
+        schrijf(form)
+    except ValidationError as exc:
+        _form_fout(form, exc)
+        return False
+    messages.success(request, melding)
+    return True
+
+
 # --- a route in preparation -----------------------------------------------------------------------
 
 
@@ -54,14 +68,13 @@ def route_nieuw(request):
     if not overeenkomsten.exists():
         raise PermissionDenied(_("U kunt geen route in voorbereiding starten."))
     form = RouteNieuwForm(request.POST or None, overeenkomsten=overeenkomsten)
-    if request.method == "POST" and form.is_valid():
-        try:
-            route = services.route_in_voorbereiding(route=form.instance, door=request.user, kanaal=Kanaal.UI)
-        except ValidationError as exc:
-            _form_fout(form, exc)
-        else:
-            messages.success(request, _("De route is aangemaakt, in voorbereiding, met het stappenplan."))
-            return redirect("kwaliteit:stappenplan", pk=route.pk)
+    if request.method == "POST" and _schrijf(
+        request,
+        form,
+        lambda f: services.route_in_voorbereiding(route=f.instance, door=request.user, kanaal=Kanaal.UI),
+        _("De route is aangemaakt, in voorbereiding, met het stappenplan."),
+    ):
+        return redirect("kwaliteit:stappenplan", pk=form.instance.pk)
     status = 400 if request.method == "POST" else 200
     return render(request, "kwaliteit/route_nieuw.html", {"form": form}, status=status)
 
@@ -116,14 +129,13 @@ def stap(request, pk):
         return _stap_pagina(request, stap)
     _eis_bewerken(request, stap.leerroute)
     form = StapForm(request.POST, instance=stap)
-    if form.is_valid():
-        try:
-            services.stap_opslaan(stap=form.instance, door=request.user, kanaal=Kanaal.UI)
-        except ValidationError as exc:
-            _form_fout(form, exc)
-        else:
-            messages.success(request, _("De stap '%(s)s' is opgeslagen.") % {"s": stap.get_code_display()})
-            return redirect("kwaliteit:stappenplan", pk=stap.leerroute_id)
+    if _schrijf(
+        request,
+        form,
+        lambda f: services.stap_opslaan(stap=f.instance, door=request.user, kanaal=Kanaal.UI),
+        _("De stap '%(s)s' is opgeslagen.") % {"s": stap.get_code_display()},
+    ):
+        return redirect("kwaliteit:stappenplan", pk=stap.leerroute_id)
     return _stap_pagina(request, stap, form=form, status=400)
 
 
@@ -135,16 +147,15 @@ def stap_document(request, pk):
     form = DocumentForm(
         request.POST, request.FILES, instance=StapDocument(stap=stap, toegevoegd_door=request.user)
     )
-    if form.is_valid():
-        try:
-            services.document_toevoegen(
-                stap=stap, bestand=form.cleaned_data["bestand"], door=request.user, kanaal=Kanaal.UI
-            )
-        except ValidationError as exc:
-            _form_fout(form, exc)
-        else:
-            messages.success(request, _("Het document is toegevoegd."))
-            return redirect("kwaliteit:stap", pk=stap.pk)
+    if _schrijf(
+        request,
+        form,
+        lambda f: services.document_toevoegen(
+            stap=stap, bestand=f.cleaned_data["bestand"], door=request.user, kanaal=Kanaal.UI
+        ),
+        _("Het document is toegevoegd."),
+    ):
+        return redirect("kwaliteit:stap", pk=stap.pk)
     return _stap_pagina(request, stap, document_form=form, status=400)
 
 
@@ -206,14 +217,13 @@ def evaluaties(request, pk):
         return _evaluaties_pagina(request, route)
     _eis_bewerken(request, route)
     form = EvaluatieForm(request.POST, instance=Evaluatie(leerroute=route, peildatum=timezone.localdate()))
-    if form.is_valid():
-        try:
-            services.evaluatie_vastleggen(evaluatie=form.instance, door=request.user, kanaal=Kanaal.UI)
-        except ValidationError as exc:
-            _form_fout(form, exc)
-        else:
-            messages.success(request, _("De evaluatie is vastgelegd, met de cijfers van dat moment."))
-            return redirect("kwaliteit:evaluaties", pk=route.pk)
+    if _schrijf(
+        request,
+        form,
+        lambda f: services.evaluatie_vastleggen(evaluatie=f.instance, door=request.user, kanaal=Kanaal.UI),
+        _("De evaluatie is vastgelegd, met de cijfers van dat moment."),
+    ):
+        return redirect("kwaliteit:evaluaties", pk=route.pk)
     return _evaluaties_pagina(request, route, form=form, status=400)
 
 
@@ -225,14 +235,13 @@ def evaluatie(request, pk):
     form = EvaluatieBijwerkenForm(request.POST or None, instance=evaluatie)
     if request.method == "POST":
         _eis_bewerken(request, evaluatie.leerroute)
-        if form.is_valid():
-            try:
-                services.evaluatie_bijwerken(evaluatie=form.instance, door=request.user, kanaal=Kanaal.UI)
-            except ValidationError as exc:
-                _form_fout(form, exc)
-            else:
-                messages.success(request, _("De evaluatie is bijgewerkt."))
-                return redirect("kwaliteit:evaluaties", pk=evaluatie.leerroute_id)
+        if _schrijf(
+            request,
+            form,
+            lambda f: services.evaluatie_bijwerken(evaluatie=f.instance, door=request.user, kanaal=Kanaal.UI),
+            _("De evaluatie is bijgewerkt."),
+        ):
+            return redirect("kwaliteit:evaluaties", pk=evaluatie.leerroute_id)
     return render(
         request,
         "kwaliteit/evaluatie.html",

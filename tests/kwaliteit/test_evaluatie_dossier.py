@@ -174,3 +174,22 @@ def test_the_pdf_text_is_built_from_the_same_dossier_as_the_screen():
     d = dossier.samenstellen(app, route, peildatum=VANDAAG)
     assert d.peildatum == VANDAAG and d.totalen["instroom"] == 4 and d.totalen["uitstroom"] == 1
     assert pdf.als_pdf(d).startswith(b"%PDF")
+
+
+def test_editing_an_evaluation_keeps_its_figures_and_is_for_editors_only(client):
+    route = _route_met_leerlingen(2)
+    beheerder = gebruiker_met_rol("beheerder", instelling=route.overeenkomst.mbo_instelling)
+    e = _vastleggen(route, 2025, beheerder, besluiten="Eerste besluit")
+    url = reverse("kwaliteit:evaluatie", args=[e.pk])
+    inloggen(client, gebruiker_met_rol("lezer", instelling=route.overeenkomst.vo_instelling))
+    assert client.post(url, {"besluiten": "Van een lezer"}).status_code == 403
+    inloggen(client, beheerder)
+    r = client.post(
+        url, {"doelen": "", "behaald": "Op koers", "besluiten": "Tweede besluit", "deelnemers": ""}
+    )
+    assert r.status_code == 302
+    e.refresh_from_db()
+    assert e.besluiten == "Tweede besluit" and [c["instroom"] for c in e.cijfers] == [2]
+    assert AuditRegel.objects.filter(
+        model="kwaliteit.Evaluatie", actie="update", gebruiker=beheerder
+    ).exists()
