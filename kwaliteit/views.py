@@ -94,6 +94,10 @@ def stappenplan(request, pk):
             "mag_bewerken": selectors.mag_bewerken(request.user, route),
             "uitvoering": StapCode.UITVOERING_CONCREET,
             "formaliseer": StapCode.FORMALISEER_AFSPRAKEN,
+            "programma": StapCode.ONDERWIJSPROGRAMMA,
+            # Seed 003: the agreement's required contents and the programme per leerjaar.
+            "ontbrekend": route.overeenkomst.ontbrekende_onderdelen(),
+            "programma_jaren": list(route.programma.values_list("routejaar", flat=True)),
         },
     )
 

@@ -232,3 +232,12 @@ def test_the_home_page_of_both_schools_shows_the_routes_in_preparation_with_prog
         assert "DLR Zorg in voorbereiding" in inhoud and "1 van 10 stappen" in inhoud
     inloggen(client, gebruiker_met_rol("beheerder", instelling=OvereenkomstFactory().vo_instelling))
     assert "DLR Zorg in voorbereiding" not in client.get(reverse("home")).content.decode()
+
+
+def test_the_step_plan_shows_what_the_agreement_still_lacks_and_the_programme_years(client):
+    route = _route_in_voorbereiding(overeenkomst=OvereenkomstFactory())  # concept, nothing filled in
+    route.programma.create(routejaar=1, beschrijving="Leerjaar 3")
+    inloggen(client, gebruiker_met_rol("lezer", instelling=route.overeenkomst.vo_instelling))
+    inhoud = client.get(reverse("kwaliteit:stappenplan", args=[route.pk])).content.decode()
+    assert "ontbreekt nog (R-SOK-2)" in inhoud and "advies medezeggenschapsorganen" in inhoud
+    assert "PTA/OER beschreven voor leerjaar: 1" in inhoud
