@@ -104,6 +104,7 @@ INSTALLED_APPS = [
     "samenwerking",
     "leerroute",
     "registratie",
+    "kwaliteit",
 ]
 
 MIDDLEWARE = [

@@ -18,6 +18,7 @@ urlpatterns = [
     path("taken/", include("registratie.jobs.urls")),
     path("geschiedenis/", include("samenwerking.geschiedenis")),
     path("", include("registratie.urls")),
+    path("", include("kwaliteit.urls")),
     path("api/", include("config.api_urls")),
     path("api/schema/", SpectacularAPIView.as_view(), name="api-schema"),
     # The split view serves its start script as a file: no inline script under the CSP.

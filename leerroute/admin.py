@@ -19,8 +19,19 @@ class LeerjaarProgrammaInline(ScopedInline):
 
 @admin.register(Leerroute)
 class LeerrouteAdmin(ScopedAdmin):
-    list_display = ["naam", "soort", "leerweg", "kwalificatie", "overeenkomst", "rio_status", "startdatum"]
-    list_filter = ["soort", "leerweg", "rio_status", "kwalificatie__niveau"]
+    list_display = [
+        "naam",
+        "soort",
+        "leerweg",
+        "kwalificatie",
+        "overeenkomst",
+        "status",
+        "rio_status",
+        "startdatum",
+    ]
+    list_filter = ["soort", "leerweg", "status", "rio_status", "kwalificatie__niveau"]
+    # A route leaves preparation only through its step plan (kwaliteit.services.route_activeren).
+    readonly_fields = ["status"]
     search_fields = ["naam", "kwalificatie__crebo", "kwalificatie__naam", "overeenkomst__naam"]
     list_select_related = ["kwalificatie", "overeenkomst"]
     autocomplete_fields = ["kwalificatie"]

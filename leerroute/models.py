@@ -67,6 +67,13 @@ class RioStatus(models.TextChoices):
     AFGEMELD = "afgemeld", _("afgemeld")
 
 
+class RouteStatus(models.TextChoices):
+    """A route is first prepared along the step plan (kwaliteit.Stap), then takes students."""
+
+    IN_VOORBEREIDING = "in_voorbereiding", _("in voorbereiding")
+    ACTIEF = "actief", _("actief")
+
+
 class Leerroute(models.Model):
     """A DLR or GLR between the two parties of one agreement (R-LR-1)."""
 
@@ -117,6 +124,13 @@ class Leerroute(models.Model):
     )
     rio_gemeld_op = models.DateField(_("gemeld in RIO op"), null=True, blank=True)
     rio_kenmerk = models.CharField(_("RIO-kenmerk"), max_length=50, blank=True)
+    status = models.CharField(
+        _("status"),
+        max_length=16,
+        choices=RouteStatus.choices,
+        default=RouteStatus.ACTIEF,
+        help_text=_("R-LR-8: een route in voorbereiding neemt nog geen leerlingen aan."),
+    )
 
     objects = scope.ScopedQuerySet.as_manager()
 

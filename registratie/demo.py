@@ -36,6 +36,7 @@ from django.conf import settings
 from django.contrib.auth.hashers import make_password
 from django.db import connection, models, reset_queries, transaction
 
+from kwaliteit import demo as kwaliteit_demo
 from leerroute.kwalificaties import laad_standaardbestand
 from leerroute.models import Kwalificatie, LeerjaarProgramma, Leerroute, Programmaonderdeel
 from registratie import fase
@@ -451,6 +452,7 @@ def genereer(
     with transaction.atomic():
         structuur = _Structuur.maak(resultaat)
         _Studenten(structuur, studenten, seed, peildatum, resultaat).schrijf(chunk, voortgang, begin)
+        kwaliteit_demo.genereer({k: r.id for k, r in structuur.routes.items()}, peildatum)
         AuditRegel.objects.create(
             kanaal=Kanaal.JOB,
             actie=AuditActie.AANGEMAAKT,

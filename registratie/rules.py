@@ -115,6 +115,11 @@ def _check_instroom(i, o, errors) -> None:
             )
             % {"datum": _d(i.startdatum), "o": o}
         )
+    if nieuw_begin and i.leerroute.status == "in_voorbereiding":
+        errors["leerroute"].append(
+            _("R-LR-8: de route '%(r)s' is nog in voorbereiding en neemt nog geen leerlingen aan.")
+            % {"r": i.leerroute.naam}
+        )
 
 
 def _check_fase_ongewijzigd(i, errors) -> None:

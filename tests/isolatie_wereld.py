@@ -31,6 +31,7 @@ from tests.factories import (
     OvereenkomstFactory,
     gebruiker_met_rol,
 )
+from tests.kwaliteit.helpers import kwaliteit_objecten
 from tests.registratie.rod_helpers import PEILDATUM, route_met_vestigingen
 
 # The roles the matrix visits, in a stable order (the test ids use these names).
@@ -95,6 +96,10 @@ class Kant:
     inlogpoging: object = None
     inloglog: object = None
     mislukte_inlog: object = None
+    # The step plan, a document and a yearly evaluation of the route (kwaliteit).
+    stap: object = None
+    stapdocument: object = None
+    evaluatie: object = None
 
 
 @dataclass
@@ -179,6 +184,7 @@ def _kant(naam: str, app) -> Kant:
     k.inlogpoging = AccessAttempt.objects.create(**axes, failures_since_start=1)
     k.inloglog = AccessLog.objects.create(**axes)
     k.mislukte_inlog = AccessFailureLog.objects.create(**axes)
+    k.stap, k.stapdocument, k.evaluatie = kwaliteit_objecten(k.leerroute, naam, app)
     return k
 
 

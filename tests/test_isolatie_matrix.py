@@ -307,6 +307,35 @@ MATRIX: dict[str, Regel] = {
         kwargs=lambda o: {"taak": "check_phases"},
         methode="post",
     ),
+    # --- step plan, evaluations, inspection dossier (kwaliteit) ------------------------------------
+    # Starting a route in preparation: who edits a step plan (beheerders, the coordinator); the
+    # form's agreement list shows nothing of B (checked on every 200).
+    "kwaliteit:route-nieuw": Regel(b=verwacht(OK, OK, VERBODEN, LOGIN, lezer_vo_a=VERBODEN)),
+    "kwaliteit:stappenplan": _detail_ui("leerroute", dict.fromkeys(A_ROLLEN, OK)),
+    "kwaliteit:evaluaties": _detail_ui("leerroute", dict.fromkeys(A_ROLLEN, OK)),
+    "kwaliteit:dossier": _detail_ui("leerroute", dict.fromkeys(A_ROLLEN, OK)),
+    "kwaliteit:dossier-pdf": _detail_ui("leerroute", dict.fromkeys(A_ROLLEN, OK)),
+    "kwaliteit:stap": _detail_ui("stap", dict.fromkeys(A_ROLLEN, OK)),
+    "kwaliteit:document": _detail_ui("stapdocument", dict.fromkeys(A_ROLLEN, OK)),
+    "kwaliteit:evaluatie": _detail_ui("evaluatie", dict.fromkeys(A_ROLLEN, OK)),
+    # Writes: both schools' beheerders and the coordinator; a lezer sees the route but gets 403.
+    "kwaliteit:route-activeren": Regel(
+        b=verwacht(OMGELEID, NIET_GEVONDEN, NIET_GEVONDEN, LOGIN),
+        a=verwacht(OMGELEID, OMGELEID, NIET_GEVONDEN, LOGIN, lezer_vo_a=VERBODEN),
+        object="leerroute",
+        methode="post",
+        bewijs=lambda r: Leerroute.objects.filter(pk=r.pk).values("status").get(),
+    ),
+    "kwaliteit:stap-document": Regel(
+        b=verwacht(OMGELEID, NIET_GEVONDEN, NIET_GEVONDEN, LOGIN),
+        a=verwacht(OMGELEID, OMGELEID, NIET_GEVONDEN, LOGIN, lezer_vo_a=VERBODEN),
+        object="stap",
+        methode="post",
+        data=lambda w, k: {
+            "bestand": SimpleUploadedFile("verslag.txt", b"Verslag", content_type="text/plain")
+        },
+        bewijs=lambda stap: stap.documenten.count(),
+    ),
     # --- API --------------------------------------------------------------------------------------
     "instelling-list": _api_lijst("vo", publiek=True),
     "instelling-detail": _api_detail("vo", publiek=True),

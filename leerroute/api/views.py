@@ -20,6 +20,7 @@ class LeerrouteSerializer(serializers.ModelSerializer):
             "crebo",
             "niveau",
             "startdatum",
+            "status",
             "rio_status",
             "rio_gemeld_op",
         ]
@@ -28,4 +29,4 @@ class LeerrouteSerializer(serializers.ModelSerializer):
 class LeerrouteViewSet(ScopedReadOnlyViewSet):
     queryset = Leerroute.objects.select_related("kwalificatie").order_by("naam")
     serializer_class = LeerrouteSerializer
-    filterset_fields = ["soort", "leerweg", "rio_status"]
+    filterset_fields = ["soort", "leerweg", "status", "rio_status"]
