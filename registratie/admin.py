@@ -270,7 +270,6 @@ class InschrijvingAdmin(GeenNummerZoekenMixin, ScopedAdmin):
     raw_id_fields = ["leerling"]
     own_fk_fields = ["instelling"]
     actions = ["naar_mbo_fase"]
-    show_full_result_count = False
 
     def get_readonly_fields(self, request, obj=None):
         return ["fase"] if obj is not None else []

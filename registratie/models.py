@@ -2,7 +2,7 @@
 
 from django.conf import settings
 from django.db import models
-from django.db.models import F, Q
+from django.db.models import Exists, F, OuterRef, Q
 from django.utils.translation import gettext_lazy as _
 
 from leerroute.models import Kwalificatie, Leerroute, Leerweg, Opleidingskenmerk
@@ -65,10 +65,13 @@ class Leerling(models.Model):
 
     @staticmethod
     def scope_q(s: scope.Scope, action: str) -> Q:
-        """Own students, and the students of routes this user's instelling takes part in."""
-        return Q(instelling__in=s.instellingen_voor(action)) | Q(
-            id__in=Inschrijving.objects.filter(Inschrijving.scope_q(s, action)).values("leerling")
-        )
+        """Own students, and the students of routes this user's instelling takes part in.
+
+        ``instelling IN (...) OR EXISTS (enrolment in scope)``: PostgreSQL probes the student's
+        enrolments by index per row, so a list walks its ordering index and stops at the page;
+        never ``OR id IN (subquery)``, which it re-reads per row once it outgrows work_mem."""
+        in_scope = Inschrijving.objects.filter(Inschrijving.scope_q(s, action), leerling=OuterRef("pk"))
+        return Q(instelling__in=s.instellingen_voor(action)) | Q(Exists(in_scope))
 
     class Meta:
         verbose_name = _("leerling")
@@ -100,7 +103,8 @@ class Leerling(models.Model):
                 violation_error_message=_("Er is al een leerling met dit onderwijsnummer."),
             ),
         ]
-        indexes = [models.Index(fields=["achternaam"], name="leerling_achternaam_idx")]
+        # Serves the lists' ordering (Meta.ordering): a page walks this index and stops.
+        indexes = [models.Index(fields=["achternaam", "voornamen", "id"], name="leerling_naam_idx")]
 
     def __str__(self):
         naam = " ".join(
@@ -237,10 +241,17 @@ class Inschrijving(models.Model):
     @staticmethod
     def scope_q(s: scope.Scope, action: str) -> Q:
         """Own enrolments; viewing also covers the partner's side of shared route students."""
-        own = Q(instelling__in=s.instellingen_voor(action))
+        return Inschrijving.scope_via(s, action)
+
+    @staticmethod
+    def scope_via(s: scope.Scope, action: str, pad: str = "") -> Q:
+        """The enrolment scope from a row that leads to the enrolment along ``pad``: the
+        instelling and the route's agreement are joined (single-valued), so the filter is IN-lists
+        of the user's own keys, never an IN-subquery."""
+        own = Q(**{f"{pad}instelling__in": s.instellingen_voor(action)})
         if action != scope.VIEW:
             return own
-        return own | Q(leerroute__in=Leerroute.objects.filter(Leerroute.scope_q(s, action)))
+        return own | s.overeenkomst_q(action, f"{pad}leerroute__overeenkomst__")
 
     class Meta:
         verbose_name = _("inschrijving")
@@ -299,6 +310,8 @@ class Inschrijving(models.Model):
             models.Index(fields=["leerroute", "einddatum"], name="inschrijving_route_idx"),
             # The fase check compares each enrolment with the same student's other side.
             models.Index(fields=["leerling", "leerroute", "sector"], name="inschrijving_leerling_kant_idx"),
+            # The admin's list order (Meta.ordering, then the key).
+            models.Index(fields=["leerling", "sector", "startdatum", "id"], name="inschrijving_lijst_idx"),
         ]
 
     def __str__(self):
@@ -341,7 +354,7 @@ class Fasewissel(models.Model):
 
     @staticmethod
     def scope_q(s: scope.Scope, action: str) -> Q:
-        return Q(inschrijving__in=Inschrijving.objects.filter(Inschrijving.scope_q(s, action)))
+        return Inschrijving.scope_via(s, action, "inschrijving__")
 
     class Meta:
         verbose_name = _("fasewissel")
@@ -527,6 +540,8 @@ class Signaal(models.Model):
         verbose_name = _("signaal")
         verbose_name_plural = _("signalen")
         ordering = ["-aangemaakt_op", "-id"]
+        # The lists' order: a page walks this index backwards and stops.
+        indexes = [models.Index(fields=["aangemaakt_op", "id"], name="signaal_lijst_idx")]
         constraints = [
             models.UniqueConstraint(
                 fields=["sleutel"],

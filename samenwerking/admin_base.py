@@ -7,6 +7,7 @@ from django.shortcuts import redirect
 
 from samenwerking import scope, services
 from samenwerking.models import Kanaal
+from samenwerking.paginering import BegrensdePaginator
 
 
 class ScopedRowsMixin:
@@ -34,6 +35,10 @@ class ScopedAdmin(ScopedRowsMixin, admin.ModelAdmin):
 
     # Roles that may add rows of this model: beheerders (of some instelling) by default.
     add_requires_alles = False
+    # No exact COUNT over a huge scoped set: the page links stop at a bounded count, and the
+    # unfiltered total is not counted next to a filtered one.
+    paginator = BegrensdePaginator
+    show_full_result_count = False
 
     def _may_change(self, request, obj) -> bool:
         s = scope.scope_for(request.user)

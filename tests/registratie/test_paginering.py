@@ -31,5 +31,5 @@ def test_signal_list_pages_and_keeps_the_filter_in_the_next_link():
     html = client.get(
         reverse("registratie:signalen"), {"regel": "R-INS-6", "status": "open"}
     ).content.decode()
-    assert "pagina 1 van" in html
+    assert "pagina 1" in html and "pagina 1 van" not in html  # no total: no COUNT over the set
     assert "?regel=R-INS-6&amp;status=open&amp;pagina=2" in html
