@@ -245,13 +245,18 @@ class Inschrijving(models.Model):
 
     @staticmethod
     def scope_via(s: scope.Scope, action: str, pad: str = "") -> Q:
-        """The enrolment scope from a row that leads to the enrolment along ``pad``: the
-        instelling and the route's agreement are joined (single-valued), so the filter is IN-lists
-        of the user's own keys, never an IN-subquery."""
+        """The enrolment scope from a row that leads to the enrolment along ``pad``: the user's
+        own instellingen, and (viewing) the routes in scope.
+
+        The routes are a small key set (tens, never students) that PostgreSQL hashes once per
+        query. Inside the student's EXISTS (Leerling.scope_q) this shape also keeps the EXISTS a
+        per-row index probe: a list walks its ordering index and stops at the page, instead of
+        first hashing every enrolment in scope."""
         own = Q(**{f"{pad}instelling__in": s.instellingen_voor(action)})
         if action != scope.VIEW:
             return own
-        return own | s.overeenkomst_q(action, f"{pad}leerroute__overeenkomst__")
+        routes = Leerroute.objects.filter(Leerroute.scope_q(s, action)).order_by().values("pk")
+        return own | Q(**{f"{pad}leerroute__in": routes})
 
     class Meta:
         verbose_name = _("inschrijving")

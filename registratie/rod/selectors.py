@@ -56,18 +56,24 @@ _EIGEN_VELDEN = (
 )
 
 
-def inschrijvingen_stroom(instelling: Instelling, *, chunk_size: int = 2000):
-    """Every inschrijving of ``instelling`` with what its record needs, sorted by key, streamed
-    (a server-side cursor on PostgreSQL: call inside a transaction). Anonymised students
-    (registratie/bewaartermijn.py) are left out, here and in standen_stroom: their keys are
-    neither delivered again nor withdrawn."""
+def inschrijvingen_rijen(instelling: Instelling | None = None):
+    """Every inschrijving of ``instelling`` (default: of all) with what its record needs, sorted
+    by key. Anonymised students (registratie/bewaartermijn.py) are left out, here and in
+    standen_stroom: their keys are neither delivered again nor withdrawn."""
+    qs = Inschrijving.objects.filter(leerling__geanonimiseerd_op__isnull=True)
+    if instelling is not None:
+        qs = qs.filter(instelling=instelling)
     return (
-        Inschrijving.objects.filter(instelling=instelling, leerling__geanonimiseerd_op__isnull=True)
-        .annotate(**_INSCHRIJVING_VELDEN)
+        qs.annotate(**_INSCHRIJVING_VELDEN)
         .order_by(_op_sleutel("inschrijvingsvolgnummer"))
         .values_list(*_EIGEN_VELDEN, *_INSCHRIJVING_VELDEN, named=True)
-        .iterator(chunk_size=chunk_size)
     )
+
+
+def inschrijvingen_stroom(instelling: Instelling, *, chunk_size: int = 2000):
+    """inschrijvingen_rijen of ``instelling``, streamed (a server-side cursor on PostgreSQL: call
+    inside a transaction)."""
+    return inschrijvingen_rijen(instelling).iterator(chunk_size=chunk_size)
 
 
 STAND_VELDEN = (
