@@ -26,7 +26,7 @@ from django.utils import timezone
 from django.utils.formats import date_format
 from django.utils.translation import gettext as _
 
-from registratie import fase, locks
+from registratie import fase, locks, monitoring
 from registratie.models import (
     Fasewissel,
     Inschrijving,
@@ -169,6 +169,8 @@ def check_phases(*, peildatum: datetime.date | None = None) -> Resultaat:
         for s in te_sluiten:
             s.status, s.gesloten_op, s.afhandeling = SignaalStatus.OPGELOST, nu, afhandeling
     resultaat.gesloten = te_sluiten
+    # The monitoring page reads the figures this nightly run stores (registratie.monitoring).
+    monitoring.verversen(peildatum)
     return resultaat
 
 

@@ -563,4 +563,38 @@ class Signaal(models.Model):
         return self.instelling_id, self.partner_instelling_id
 
 
+class MonitoringCijfer(models.Model):
+    """R-MON-2 figures of one route and cohort on a peildatum, as the nightly fase check stored
+    them (registratie.monitoring), so the monitoring page reads a few rows, not every enrolment."""
+
+    leerroute = models.ForeignKey(Leerroute, on_delete=models.CASCADE, related_name="+")
+    cohort = models.PositiveSmallIntegerField(null=True)
+    peildatum = models.DateField()
+    berekend_op = models.DateTimeField()
+    instroom = models.PositiveIntegerField(default=0)
+    in_vo_fase = models.PositiveIntegerField(default=0)
+    in_mbo_fase = models.PositiveIntegerField(default=0)
+    oneens = models.PositiveIntegerField(default=0)
+    overgangen = models.PositiveIntegerField(default=0)
+    uitstroom = models.PositiveIntegerField(default=0)
+    vmbo_diplomas = models.PositiveIntegerField(default=0)
+    mbo_diplomas = models.PositiveIntegerField(default=0)
+    uitstroom_per_reden = models.JSONField(default=dict)
+    uitstroom_per_bestemming = models.JSONField(default=dict)
+
+    objects = scope.ScopedQuerySet.as_manager()
+
+    @staticmethod
+    def scope_q(s: scope.Scope, action: str) -> Q:
+        return s.overeenkomst_q(action, "leerroute__overeenkomst__")
+
+    class Meta:
+        verbose_name = _("monitoringcijfer")
+        verbose_name_plural = _("monitoringcijfers")
+        indexes = [models.Index(fields=["peildatum", "leerroute"], name="monitoringcijfer_peil_idx")]
+
+    def __str__(self):
+        return f"{self.leerroute_id} cohort {self.cohort} per {self.peildatum}"
+
+
 from registratie.rod.models import *  # noqa: E402,F403

@@ -286,15 +286,10 @@ def monitoring(request):
     if not scope.scope_for(request.user).heeft_rol:
         raise PermissionDenied
     datum_form = DatumForm(request.GET or None)
-    peildatum = (
-        datum_form.cleaned_data.get("datum") if datum_form.is_valid() else None
-    ) or timezone.localdate()
+    gekozen = datum_form.cleaned_data.get("datum") if datum_form.is_valid() else None
+    m = selectors.monitoring_met_bron(request.user, peildatum=gekozen)
     return render(
         request,
         "registratie/monitoring.html",
-        {
-            "rijen": selectors.monitoring(request.user, peildatum=peildatum),
-            "peildatum": peildatum,
-            "datum_form": datum_form,
-        },
+        {"rijen": m.rijen, "peildatum": m.peildatum, "berekend_op": m.berekend_op, "datum_form": datum_form},
     )
