@@ -546,7 +546,11 @@ class Signaal(models.Model):
         verbose_name_plural = _("signalen")
         ordering = ["-aangemaakt_op", "-id"]
         # The lists' order: a page walks this index backwards and stops.
-        indexes = [models.Index(fields=["aangemaakt_op", "id"], name="signaal_lijst_idx")]
+        indexes = [
+            models.Index(fields=["aangemaakt_op", "id"], name="signaal_lijst_idx"),
+            # The fase check looks up the signals of each batch of findings by key, any status.
+            models.Index(fields=["sleutel"], name="signaal_sleutel_idx"),
+        ]
         constraints = [
             models.UniqueConstraint(
                 fields=["sleutel"],

@@ -14,7 +14,7 @@ D = datetime.date
 IN_VO_FASE = D(2026, 3, 1)  # route year 1 of a student who started leerjaar 3 on 1 August 2025
 # One query per rule plus reading, inserting and closing signals and their audit rows (12 for 5
 # students); SQLite splits a bulk insert into batches of 999 parameters, which adds 2 for 50.
-MAX_QUERIES = 16
+MAX_QUERIES = 21  # the rules, the signals, and the monitoring figures the run stores
 
 
 def run(peildatum):

@@ -21,7 +21,7 @@ class Command(BaseCommand):
 
     def handle(self, *args, datum=None, **options):
         try:
-            resultaat = checks.draai(datum)
+            resultaat = checks.draai(datum, details=True)
         except locks.AlBezig as exc:
             raise CommandError("De fasecontrole loopt al; probeer het later opnieuw.") from exc
 
