@@ -7,7 +7,7 @@ from django.shortcuts import redirect
 
 from samenwerking import scope, services
 from samenwerking.models import Kanaal
-from samenwerking.paginering import BegrensdePaginator
+from samenwerking.paginering import GRENS, PAGINAS_VOORUIT, BegrensdePaginator, paginanummer
 
 
 class ScopedRowsMixin:
@@ -39,6 +39,11 @@ class ScopedAdmin(ScopedRowsMixin, admin.ModelAdmin):
     # unfiltered total is not counted next to a filtered one.
     paginator = BegrensdePaginator
     show_full_result_count = False
+
+    def get_paginator(self, request, queryset, per_page, orphans=0, allow_empty_first_page=True):
+        pagina = paginanummer(request.GET.get("p"))
+        grens = max(GRENS, (pagina + PAGINAS_VOORUIT) * per_page)
+        return self.paginator(queryset, per_page, orphans, allow_empty_first_page, grens=grens)
 
     def _may_change(self, request, obj) -> bool:
         s = scope.scope_for(request.user)

@@ -3,8 +3,8 @@
 - ``pagineer`` (screens and the API): previous/next paging. A page reads ``per_pagina + 1`` rows;
   the extra row only says whether a next page exists.
 - ``BegrensdePaginator`` (the admin's changelists, which need a total for their page links):
-  counts at most ``GRENS`` rows (``SELECT count(*) FROM (... LIMIT GRENS + 1)``), and says "more
-  than" beyond that.
+  counts at most a few pages beyond the page shown (``SELECT count(*) FROM (... LIMIT n + 1)``),
+  and says "more than" beyond that.
 
 Both cost what one page costs, whatever the table size, so a list runs a fixed number of queries
 whose time does not grow with the number of students.
@@ -20,7 +20,8 @@ from rest_framework.pagination import BasePagination
 from rest_framework.response import Response
 from rest_framework.utils.urls import remove_query_param, replace_query_param
 
-GRENS = 10_000
+GRENS = 1_000
+PAGINAS_VOORUIT = 5  # the admin counts this many pages beyond the one shown
 
 
 def begrensd_aantal(queryset, grens: int) -> str:
@@ -72,9 +73,13 @@ def pagineer(queryset, nummer, per_pagina: int) -> Pagina:
 
 
 class BegrensdePaginator(Paginator):
-    """Django's paginator with a count that stops at ``GRENS`` rows; ``afgekapt`` says so."""
+    """Django's paginator with a count that stops at ``grens`` rows; ``afgekapt`` says so. The
+    admin sets the limit a few pages beyond the page asked for (ScopedAdmin.get_paginator), so
+    one can page on while each page costs what its offset costs."""
 
-    grens = GRENS
+    def __init__(self, *args, grens: int = GRENS, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.grens = grens
 
     @cached_property
     def gemeten(self) -> int:

@@ -216,6 +216,14 @@ class RodStand(models.Model):
         constraints = [
             models.UniqueConstraint(fields=["instelling", "sleutel"], name="rodstand_een_per_sleutel"),
         ]
+        # The ROD page lists what is held or rejected: a few rows among every key.
+        indexes = [
+            models.Index(
+                fields=["instelling", "sleutel"],
+                condition=Q(vastgehouden=True) | Q(terugkoppeling="afgekeurd"),
+                name="rodstand_open_idx",
+            )
+        ]
 
     def __str__(self):
         return f"{self.sleutel}: {self.get_mutatie_display() or '-'} ({self.get_terugkoppeling_display()})"

@@ -4,7 +4,7 @@ screens show."""
 from __future__ import annotations
 
 from django.db import connection
-from django.db.models import Case, Exists, F, Func, OuterRef, Q, TextField, Value, When
+from django.db.models import Case, Exists, F, FilteredRelation, Func, OuterRef, Q, TextField, Value, When
 from django.db.models.fields import BooleanField
 from django.db.models.functions import MD5, Cast, Coalesce, Collate
 
@@ -65,14 +65,15 @@ _EIGEN_VELDEN = (
 )
 
 
-def bron_hash(zout: str):
+def bron_hash(zout: str, pad: str = ""):
     """md5 of every field a record is made of, and ``zout`` (what the run adds: the school year
     of the peildatum, the instelling's only vestiging). Equal to a key's stored ``bron_hash``:
-    the record is what it was when that key was last looked at."""
+    the record is what it was when that key was last looked at. ``pad`` leads from another
+    model to the inschrijving ("inschrijving__" from a RodStand)."""
     tekst = TextField()
     delen = [Value(zout, output_field=tekst)]
-    for veld in (*_EIGEN_VELDEN, *_INSCHRIJVING_VELDEN.values()):
-        waarde = Cast(F(veld) if isinstance(veld, str) else veld, tekst)
+    for veld in (*_EIGEN_VELDEN, *(f.name for f in _INSCHRIJVING_VELDEN.values())):
+        waarde = Cast(F(f"{pad}{veld}"), tekst)
         delen += [Value("|", output_field=tekst), Coalesce(waarde, Value("", output_field=tekst))]
     return MD5(_Keten(*delen, output_field=tekst))
 
@@ -85,10 +86,21 @@ class _Keten(Func):
     arg_joiner = " || "
 
 
-# A key that needs no look unless its data changed: nothing held, open or rejected, not withdrawn.
-_AFGEHANDELD = Q(vastgehouden=False, signaal__isnull=True) & ~Q(
-    terugkoppeling=RodTerugkoppelingStatus.AFGEKEURD
-)
+def _afgehandeld(pad: str = "") -> Q:
+    """A key that needs no look unless its data changed: nothing held, open, rejected or
+    withdrawn (positive lookups only: they stay plain conditions on a LEFT JOIN)."""
+    return Q(
+        **{
+            f"{pad}vastgehouden": False,
+            f"{pad}signaal__isnull": True,
+            f"{pad}terugkoppeling__in": [t for t in RodTerugkoppelingStatus.values if t != "afgekeurd"],
+            f"{pad}mutatie__in": ["", *(m for m in RodMutatie.values if m != RodMutatie.INGETROKKEN)],
+        }
+    )
+
+
+def _overslaan(voorwaarde: Q) -> Case:
+    return Case(When(voorwaarde, then=Value(True)), default=Value(False), output_field=BooleanField())
 
 
 def inschrijvingen_rijen(instelling: Instelling | None = None, *, zout: str | None = None):
@@ -102,14 +114,19 @@ def inschrijvingen_rijen(instelling: Instelling | None = None, *, zout: str | No
     if instelling is not None:
         qs = qs.filter(instelling=instelling)
     if zout is not None:
-        onveranderd = RodStand.objects.filter(
-            _AFGEHANDELD,
-            instelling=OuterRef("instelling"),
-            sleutel=OuterRef("inschrijvingsvolgnummer"),
-            inschrijving=OuterRef("pk"),
-            bron_hash=OuterRef("bron"),
-        ).exclude(mutatie=RodMutatie.INGETROKKEN)
-        qs = qs.annotate(bron=bron_hash(zout)).filter(Q(reden_einde=CORRECTIE) | ~Exists(onveranderd))
+        # The key's own state row, joined (at most one: unique per instelling and key).
+        eigen_stand = FilteredRelation(
+            "rod_standen",
+            condition=Q(
+                rod_standen__instelling=F("instelling"), rod_standen__sleutel=F("inschrijvingsvolgnummer")
+            ),
+        )
+        onveranderd = _afgehandeld("stand__") & Q(stand__bron_hash=F("bron")) & ~Q(reden_einde=CORRECTIE)
+        qs = (
+            qs.annotate(bron=bron_hash(zout), stand=eigen_stand)
+            .annotate(overslaan=_overslaan(onveranderd))
+            .filter(overslaan=False)
+        )
     return (
         qs.annotate(**_INSCHRIJVING_VELDEN)
         .order_by(_op_sleutel("inschrijvingsvolgnummer"))
@@ -154,7 +171,7 @@ def standen_stroom(instelling: Instelling, *, zout: str | None = None, chunk_siz
     whether its signal is still open."""
     qs = RodStand.objects.filter(instelling=instelling).filter(_niet_geanonimiseerd)
     if zout is not None:
-        qs = qs.exclude(_onveranderd(zout))
+        qs = qs.annotate(overslaan=_overslaan(_onveranderd(zout))).filter(overslaan=False)
     return (
         qs.annotate(
             signaal_open=Case(
@@ -170,25 +187,21 @@ def standen_stroom(instelling: Instelling, *, zout: str | None = None, chunk_siz
 
 
 def _onveranderd(zout: str) -> Q:
-    """RodStand rows that need no look: nothing open, and their enrolment's data unchanged (or
-    gone, and ROD never had it)."""
+    """RodStand rows that need no look: nothing open, and their enrolment (joined, the same key)
+    unchanged; or no enrolment, none with the key, and ROD never had it."""
+    ins = "inschrijving__"
     gelijk = (
-        Inschrijving.objects.filter(
-            instelling=OuterRef("instelling"),
-            inschrijvingsvolgnummer=OuterRef("sleutel"),
-            pk=OuterRef("inschrijving_id"),
-            leerling__geanonimiseerd_op__isnull=True,
-        )
-        .exclude(reden_einde=CORRECTIE)
-        .annotate(bron=bron_hash(zout))
-        .filter(bron=OuterRef("bron_hash"))
+        _afgehandeld()
+        & Q(inschrijving__instelling=F("instelling"), inschrijving__inschrijvingsvolgnummer=F("sleutel"))
+        & Q(inschrijving__leerling__geanonimiseerd_op__isnull=True)
+        & ~Q(inschrijving__reden_einde=CORRECTIE)
+        & Q(bron_hash=bron_hash(zout, ins))
     )
     met_sleutel = Inschrijving.objects.filter(
         instelling=OuterRef("instelling"), inschrijvingsvolgnummer=OuterRef("sleutel")
     )
-    return _AFGEHANDELD & (
-        (~Q(mutatie=RodMutatie.INGETROKKEN) & Exists(gelijk)) | (Q(bij_rod=False) & ~Exists(met_sleutel))
-    )
+    weg = _afgehandeld() & Q(bij_rod=False, inschrijving__isnull=True) & ~Exists(met_sleutel)
+    return gelijk | weg
 
 
 def te_leveren_instellingen(brin: str | None = None):

@@ -74,6 +74,8 @@ class Command(BaseCommand):
             rijen += self._fasecontrole(inschrijvingen)
             rijen += self._rod(inschrijvingen)
         rijen += self._paginas(herhalingen)
+        if not alleen_paginas:
+            rijen.append(self._anonimiseren())  # last: it destroys the personal data
         self._tabel(rijen, inschrijvingen)
 
     # --- the parts ---------------------------------------------------------------------------------
@@ -171,6 +173,14 @@ class Command(BaseCommand):
             )
         return rijen
 
+    def _anonimiseren(self) -> list[str]:
+        self.stderr.write("anonimiseren…")
+        uit = kindproces(["bench_anonimiseren"], _env())
+        seconden = float(re.search(r"leerlingen in ([\d.]+) s", uit).group(1))
+        aantal = re.search(r"anonimiseren op \w+: ([\d.]+) leerlingen", uit).group(1)
+        rss = float(re.search(r"piek: (\d+) MB", uit).group(1))
+        return self._rij(f"anonimiseren ({aantal} leerlingen)", "taak", seconden, None, None, rss, "s")
+
     # --- the child processes -----------------------------------------------------------------------
 
     def _meten_fasecontrole(self) -> None:
@@ -206,14 +216,14 @@ class Command(BaseCommand):
             return "–" if x is None else (f"{x:.1f} {eenheid}" if eenheid == "ms" else f"{x:.2f} {eenheid}")
 
         verhouding = f"{meting / vloer:.1f}×" if vloer else "–"
-        binnen = meting <= grens and (rss is None or rss <= GRENS_RSS_MB)
+        binnen = (grens is None or meting <= grens) and (rss is None or rss <= GRENS_RSS_MB)
         return [
             wat,
             rol,
             f(meting),
             f(vloer),
             verhouding,
-            f"≤ {f(grens)}",
+            f"≤ {f(grens)}" if grens is not None else "–",
             f"{rss:.0f} MB",
             "ja" if binnen else "NEE",
         ]
