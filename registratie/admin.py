@@ -9,7 +9,7 @@ from django.utils.translation import gettext_lazy as _
 from registratie import rules, services
 from registratie.models import Fase, Fasewissel, Inschrijving, Leerling, Signaal, Uitstroom
 from samenwerking import audit, scope
-from samenwerking.admin_base import ScopedAdmin, ScopedInline
+from samenwerking.admin_base import ScopedAdmin, ScopedInline, WaardenFilter
 from samenwerking.identifiers import is_persoonsnummer
 from samenwerking.models import Kanaal
 from samenwerking.services import verwijderen
@@ -333,7 +333,7 @@ class UitstroomAdmin(ScopedAdmin):
 @admin.register(Signaal)
 class SignaalAdmin(ScopedAdmin):
     list_display = ["regel", "toelichting", "leerling", "instelling", "status", "aangemaakt_op"]
-    list_filter = ["regel", "status", "bron"]
+    list_filter = [("regel", WaardenFilter), "status", ("bron", WaardenFilter)]
     search_fields = ["toelichting", "leerling__achternaam"]
     list_select_related = ["leerling", "instelling"]
     readonly_fields = [

@@ -550,6 +550,8 @@ class Signaal(models.Model):
             models.Index(fields=["aangemaakt_op", "id"], name="signaal_lijst_idx"),
             # The fase check looks up the signals of each batch of findings by key, any status.
             models.Index(fields=["sleutel"], name="signaal_sleutel_idx"),
+            # The admin's filter on the source reads its values by index (WaardenFilter).
+            models.Index(fields=["bron"], name="signaal_bron_idx"),
         ]
         constraints = [
             models.UniqueConstraint(

@@ -5,8 +5,6 @@ from __future__ import annotations
 import datetime
 from dataclasses import dataclass, field
 
-from django.db import connection
-
 from leerroute.models import Leerroute
 from registratie import fase
 from registratie.models import (
@@ -17,6 +15,7 @@ from registratie.models import (
     UitstroomReden,
 )
 from samenwerking import scope
+from samenwerking.paginering import verschillende_waarden
 
 SIGNAAL_OPEN = (SignaalStatus.OPEN, SignaalStatus.OVERGEDRAGEN)
 
@@ -41,21 +40,7 @@ def signalen_voor(user, *, regel: str = "", status: str = "open", bron: str = ""
 
 def signaal_regels(user) -> list[str]:
     """The rule ids that occur among the signals this user may see (for the filter)."""
-    # A loose index scan: from each rule id to the next one (index on regel), so the cost is the
-    # number of distinct rule ids, not of signals (a DISTINCT reads every signal).
-    sql, params = (
-        Signaal.objects.for_user(user, scope.VIEW).order_by().values("regel").query.sql_with_params()
-    )
-    with connection.cursor() as cursor:
-        cursor.execute(
-            "WITH RECURSIVE r(regel) AS ("
-            f" SELECT min(s.regel) FROM ({sql}) s"
-            f" UNION ALL SELECT (SELECT min(s.regel) FROM ({sql}) s WHERE s.regel > r.regel)"
-            " FROM r WHERE r.regel IS NOT NULL"
-            ") SELECT regel FROM r WHERE regel IS NOT NULL",
-            (*params, *params),
-        )
-        return [regel for (regel,) in cursor.fetchall()]
+    return verschillende_waarden(Signaal.objects.for_user(user, scope.VIEW), "regel")
 
 
 def mag_signaal_afhandelen(user, signaal: Signaal) -> bool:

@@ -13,6 +13,7 @@ whose time does not grow with the number of students.
 from __future__ import annotations
 
 from django.core.paginator import Paginator
+from django.db import connection
 from django.utils.formats import number_format
 from django.utils.functional import cached_property
 from django.utils.translation import gettext as _
@@ -31,6 +32,22 @@ def begrensd_aantal(queryset, grens: int) -> str:
     if n > grens:
         return _("meer dan %(grens)s") % {"grens": number_format(grens, force_grouping=True)}
     return number_format(n, force_grouping=True)
+
+
+def verschillende_waarden(queryset, veld: str) -> list:
+    """The distinct values of an indexed column in ``queryset``, sorted, in one query that costs
+    the number of values, not of rows: a loose index scan (from each value to the next), where
+    a DISTINCT reads every row. For filter choices over a huge set."""
+    sql, params = queryset.order_by().values(veld).query.sql_with_params()
+    kolom = connection.ops.quote_name(veld)
+    with connection.cursor() as cursor:
+        cursor.execute(
+            f"WITH RECURSIVE r(w) AS (SELECT min(s.{kolom}) FROM ({sql}) s"
+            f" UNION ALL SELECT (SELECT min(s.{kolom}) FROM ({sql}) s WHERE s.{kolom} > r.w)"
+            " FROM r WHERE r.w IS NOT NULL) SELECT w FROM r WHERE w IS NOT NULL",
+            (*params, *params),
+        )
+        return [w for (w,) in cursor.fetchall()]
 
 
 def paginanummer(waarde) -> int:
