@@ -270,6 +270,9 @@ class InschrijvingAdmin(GeenNummerZoekenMixin, ScopedAdmin):
     raw_id_fields = ["leerling"]
     own_fk_fields = ["instelling"]
     actions = ["naar_mbo_fase"]
+    # By the student's key, not the student's name (Meta.ordering via the foreign key joins and
+    # sorts every student): the order of the index inschrijving_lijst_idx.
+    ordering = ["leerling_id", "sector", "startdatum", "id"]
 
     def get_readonly_fields(self, request, obj=None):
         return ["fase"] if obj is not None else []

@@ -73,6 +73,10 @@ class Command(BaseCommand):
         if not alleen_paginas:
             rijen += self._fasecontrole(inschrijvingen)
             rijen += self._rod(inschrijvingen)
+        # The jobs above wrote hundreds of thousands of rows (signals, ROD state); autovacuum
+        # gives a production database their statistics soon after. Untimed.
+        with connection.cursor() as cursor:
+            cursor.execute("ANALYZE")
         rijen += self._paginas(herhalingen)
         if not alleen_paginas:
             rijen.append(self._anonimiseren())  # last: it destroys the personal data
