@@ -45,11 +45,11 @@ lint: install
 	$(VENV)/bin/ruff format --check .
 	$(PY) manage.py makemigrations --check --dry-run
 
+# One table: seed, fase check, ROD export (against COPY), every page per role (against a minimal
+# view), anonymisation. Replaces the data in the database: point DATABASE_URL at one made for it.
 bench: install
 	$(PY) manage.py migrate --noinput
-	$(PY) manage.py bench_seed --students $(or $(BENCH_STUDENTS),50000) --reset
-	$(PY) manage.py bench_rod --students $(or $(BENCH_STUDENTS),50000)
-	$(PY) manage.py bench_anonimiseren
+	$(PY) manage.py bench --students $(or $(BENCH_STUDENTS),50000)
 
 worker: export LEERROUTE_TAKEN_MAP := $(if $(REDIS_URL),,$(TAKEN_MAP))
 worker: install

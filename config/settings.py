@@ -152,7 +152,9 @@ DATABASES = {
 if DATABASES["default"]["ENGINE"] == "django.db.backends.postgresql":
     # A backend whose client died (a killed worker) notices within 5 s even in the middle of a
     # long query, ends, and so releases the job's advisory lock (registratie/locks.py). PG 14+.
-    DATABASES["default"]["OPTIONS"] = {"options": "-c client_connection_check_interval=5000"}
+    # No JIT: the nightly checks' and the scope filters' row estimates are high enough to trigger
+    # it, and compiling took longer (over a second per query) than the queries themselves.
+    DATABASES["default"]["OPTIONS"] = {"options": "-c client_connection_check_interval=5000 -c jit=off"}
 if DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":
     # Wait for a concurrent writer instead of failing at once (in-process tasks, dev server).
     DATABASES["default"]["OPTIONS"] = {"timeout": 20}
@@ -265,7 +267,8 @@ REST_FRAMEWORK = {
     ],
     "DEFAULT_PERMISSION_CLASSES": ["rest_framework.permissions.IsAuthenticated"],
     "DEFAULT_FILTER_BACKENDS": ["django_filters.rest_framework.DjangoFilterBackend"],
-    "DEFAULT_PAGINATION_CLASS": "rest_framework.pagination.PageNumberPagination",
+    # Previous/next links without a total: no exact COUNT over a huge scoped set.
+    "DEFAULT_PAGINATION_CLASS": "samenwerking.paginering.VolgendeVorigePaginering",
     "PAGE_SIZE": 100,
     "DEFAULT_SCHEMA_CLASS": "drf_spectacular.openapi.AutoSchema",
     "EXCEPTION_HANDLER": "config.api.exception_handler",

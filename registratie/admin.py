@@ -9,7 +9,7 @@ from django.utils.translation import gettext_lazy as _
 from registratie import rules, services
 from registratie.models import Fase, Fasewissel, Inschrijving, Leerling, Signaal, Uitstroom
 from samenwerking import afhankelijkheden, audit, scope
-from samenwerking.admin_base import ScopedAdmin, ScopedInline
+from samenwerking.admin_base import ScopedAdmin, ScopedInline, WaardenFilter
 from samenwerking.identifiers import is_persoonsnummer
 from samenwerking.models import Kanaal
 from samenwerking.services import verwijderen
@@ -271,7 +271,9 @@ class InschrijvingAdmin(GeenNummerZoekenMixin, ScopedAdmin):
     raw_id_fields = ["leerling"]
     own_fk_fields = ["instelling"]
     actions = ["naar_mbo_fase"]
-    show_full_result_count = False
+    # By the student's key, not the student's name (Meta.ordering via the foreign key joins and
+    # sorts every student): the order of the index inschrijving_lijst_idx.
+    ordering = ["leerling_id", "sector", "startdatum", "id"]
 
     def get_readonly_fields(self, request, obj=None):
         return ["fase"] if obj is not None else []
@@ -335,7 +337,7 @@ class UitstroomAdmin(ScopedAdmin):
 @admin.register(Signaal)
 class SignaalAdmin(ScopedAdmin):
     list_display = ["regel", "toelichting", "leerling", "instelling", "status", "aangemaakt_op"]
-    list_filter = ["regel", "status", "bron"]
+    list_filter = [("regel", WaardenFilter), "status", ("bron", WaardenFilter)]
     search_fields = ["toelichting", "leerling__achternaam"]
     list_select_related = ["leerling", "instelling"]
     readonly_fields = [

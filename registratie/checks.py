@@ -16,17 +16,20 @@ both call ``draai()``.
 from __future__ import annotations
 
 import datetime
+import functools
 from collections import Counter
+from collections.abc import Iterator
 from dataclasses import dataclass, field
+from itertools import groupby
 
 from django.conf import settings
 from django.db import transaction
 from django.db.models import Exists, F, OuterRef, Q, Subquery
 from django.utils import timezone
 from django.utils.formats import date_format
-from django.utils.translation import gettext as _
+from django.utils.translation import get_language, gettext
 
-from registratie import checks_afhankelijk, fase, locks
+from registratie import checks_afhankelijk, fase, locks, monitoring
 from registratie.models import (
     Fasewissel,
     Inschrijving,
@@ -43,6 +46,7 @@ OPEN = (SignaalStatus.OPEN, SignaalStatus.OVERGEDRAGEN)
 REGEL_OVERGANG = "R-INS-1"  # a proposed transition: from route year 3 the mbo-fase (on 1 August)
 _CHUNK = 500  # ids per UPDATE (SQLite allows 999 parameters)
 _BATCH = 1000  # signals per INSERT (PostgreSQL allows 65535 parameters)
+_STROOM = 2000  # rows per fetch of a rule's streamed query
 
 
 @dataclass
@@ -76,11 +80,20 @@ class Bevinding:
 
 @dataclass
 class Resultaat:
+    """What a run found and did. The counts are always kept; the findings and signals themselves
+    only with ``details`` (the command and the tests), so the nightly job's memory does not grow
+    with the number of findings."""
+
     peildatum: datetime.date
+    details: bool = True
     bevindingen: list[Bevinding] = field(default_factory=list)
     nieuw: set[str] = field(default_factory=set)  # sleutels of the signals added by this run
     afgewezen: set[str] = field(default_factory=set)  # found again, but dismissed earlier
     gesloten: list[Signaal] = field(default_factory=list)  # closed by this run: cause is gone
+    per_regel: Counter = field(default_factory=Counter)
+    aantal_overgangen: int = 0
+    aantal_nieuw: int = 0
+    aantal_gesloten: int = 0
 
     def status_van(self, b: Bevinding) -> str:
         if b.sleutel in self.nieuw:
@@ -90,69 +103,96 @@ class Resultaat:
     def samenvatting(self) -> dict:
         return {
             "peildatum": self.peildatum.isoformat(),
-            "bevindingen": len(self.bevindingen),
-            "nieuw": len(self.nieuw),
-            "gesloten": len(self.gesloten),
-            "overgangen": sum(1 for b in self.bevindingen if b.voorgestelde_datum is not None),
-            "per_regel": dict(sorted(Counter(b.regel for b in self.bevindingen).items())),
+            "bevindingen": sum(self.per_regel.values()),
+            "nieuw": self.aantal_nieuw,
+            "gesloten": self.aantal_gesloten,
+            "overgangen": self.aantal_overgangen,
+            "per_regel": dict(sorted(self.per_regel.items())),
         }
 
 
-def draai(peildatum: datetime.date | None = None) -> Resultaat:
+def draai(peildatum: datetime.date | None = None, *, details: bool = False) -> Resultaat:
     """What the task and the command run: the check, under a lock so two runs never overlap.
+    The nightly task keeps only the counts; the command asks for ``details`` to print them.
 
     Raises ``locks.AlBezig`` when another run holds the lock.
     """
     with locks.enkele_run(LOCK_NAAM, timeout=settings.CELERY_TASK_TIME_LIMIT):
-        return check_phases(peildatum=peildatum)
+        return check_phases(peildatum=peildatum, details=details)
 
 
 @transaction.atomic
-def check_phases(*, peildatum: datetime.date | None = None) -> Resultaat:
-    """Find, add new signals, close the fixed ones: all or nothing."""
+def check_phases(*, peildatum: datetime.date | None = None, details: bool = True) -> Resultaat:
+    """Find, add new signals, close the fixed ones: all or nothing.
+
+    Streamed: the findings go through in batches (each batch: one read of the signals with those
+    keys, one bulk insert of the new ones); only the keys found are kept, to close the signals
+    whose cause has gone. Memory grows with the findings' keys, not with the enrolments."""
     peildatum = peildatum or timezone.localdate()
-    resultaat = Resultaat(peildatum=peildatum, bevindingen=controleer(peildatum))
-    gevonden = {b.sleutel for b in resultaat.bevindingen}
+    resultaat = Resultaat(peildatum=peildatum, details=details)
+    gevonden: set[str] = set()
+    batch: list[Bevinding] = []
+    for b in controleer(peildatum, gevonden):
+        batch.append(b)
+        if len(batch) >= _CHUNK:
+            _batch_verwerken(batch, resultaat)
+            batch = []
+    _batch_verwerken(batch, resultaat)
+    _sluiten(gevonden, resultaat)
+    # The monitoring page reads the figures this nightly run stores (registratie.monitoring).
+    monitoring.verversen(peildatum)
+    return resultaat
 
+
+def _batch_verwerken(batch: list[Bevinding], resultaat: Resultaat) -> None:
+    """Add the signals of the new findings in ``batch``; an open one or a dismissed one stays."""
+    if not batch:
+        return
     bestaand = list(
-        Signaal.objects.filter(bron=BRON, status__in=[*OPEN, SignaalStatus.AFGEWEZEN]).only(
-            "id",
-            "sleutel",
-            "status",
-            "regel",
-            "toelichting",
-            "afhandeling",
-            "gesloten_op",
-            "instelling_id",
-            "partner_instelling_id",
-        )
+        Signaal.objects.filter(
+            bron=BRON, sleutel__in=[b.sleutel for b in batch], status__in=[*OPEN, SignaalStatus.AFGEWEZEN]
+        ).values_list("sleutel", "status")
     )
-    open_per_sleutel = {s.sleutel: s for s in bestaand if s.status in OPEN}
-    resultaat.afgewezen = {s.sleutel for s in bestaand if s.status == SignaalStatus.AFGEWEZEN} - set(
-        open_per_sleutel
-    )
-
-    nieuw = [
-        b.als_signaal()
-        for b in resultaat.bevindingen
-        if b.sleutel not in open_per_sleutel and b.sleutel not in resultaat.afgewezen
-    ]
+    open_ = {sleutel for sleutel, status in bestaand if status in OPEN}
+    afgewezen = {sleutel for sleutel, status in bestaand if status == SignaalStatus.AFGEWEZEN} - open_
+    nieuw = [b.als_signaal() for b in batch if b.sleutel not in open_ and b.sleutel not in afgewezen]
     if nieuw:
         Signaal.objects.bulk_create(nieuw, batch_size=_BATCH)
         audit.record_created_bulk(nieuw, door=None, kanaal=Kanaal.JOB)
-    resultaat.nieuw = {s.sleutel for s in nieuw}
+    resultaat.aantal_nieuw += len(nieuw)
+    resultaat.per_regel.update(b.regel for b in batch)
+    resultaat.aantal_overgangen += sum(1 for b in batch if b.voorgestelde_datum is not None)
+    if resultaat.details:
+        resultaat.bevindingen += batch
+        resultaat.nieuw |= {s.sleutel for s in nieuw}
+        resultaat.afgewezen |= afgewezen
 
-    te_sluiten = [s for sleutel, s in open_per_sleutel.items() if sleutel not in gevonden]
-    if te_sluiten:
-        nu = timezone.now()
-        afhandeling = _("Automatisch gesloten: de oorzaak is opgelost (controle van %(datum)s).") % {
-            "datum": _datum(peildatum)
-        }
-        ids = [s.pk for s in te_sluiten]
-        for start in range(0, len(ids), _CHUNK):
-            Signaal.objects.filter(pk__in=ids[start : start + _CHUNK], status__in=OPEN).update(
-                status=SignaalStatus.OPGELOST, gesloten_op=nu, afhandeling=afhandeling, afgehandeld_door=None
-            )
+
+def _sluiten(gevonden: set[str], resultaat: Resultaat) -> None:
+    """Close the open signals of this source whose cause was not found again (with the date).
+    Only the keys of the open signals are read; the rows to close are read per chunk."""
+    open_ = Signaal.objects.filter(bron=BRON, status__in=OPEN)
+    # Read first, then write: SQLite has no isolation between a running read and a write.
+    ids = [
+        pk
+        for pk, sleutel in open_.values_list("pk", "sleutel").iterator(chunk_size=_BATCH)
+        if sleutel not in gevonden
+    ]
+    if not ids:
+        return
+    nu = timezone.now()
+    afhandeling = _("Automatisch gesloten: de oorzaak is opgelost (controle van %(datum)s).") % {
+        "datum": _datum(resultaat.peildatum)
+    }
+    velden = (
+        *("id", "sleutel", "status", "regel", "toelichting", "afhandeling", "gesloten_op"),
+        *("instelling_id", "partner_instelling_id"),  # the audit row's instellingen
+    )
+    for start in range(0, len(ids), _CHUNK):
+        deel = list(open_.filter(pk__in=ids[start : start + _CHUNK]).only(*velden).order_by("pk"))
+        Signaal.objects.filter(pk__in=[s.pk for s in deel], status__in=OPEN).update(
+            status=SignaalStatus.OPGELOST, gesloten_op=nu, afhandeling=afhandeling, afgehandeld_door=None
+        )
         # Old values per signal: an 'overgedragen' one keeps its status and notes in the trail.
         audit.record_changed_bulk(
             (
@@ -161,20 +201,30 @@ def check_phases(*, peildatum: datetime.date | None = None) -> Resultaat:
                     {"status": s.status, "gesloten_op": s.gesloten_op, "afhandeling": s.afhandeling},
                     {"status": SignaalStatus.OPGELOST, "gesloten_op": nu, "afhandeling": afhandeling},
                 )
-                for s in te_sluiten
+                for s in deel
             ),
             door=None,
             kanaal=Kanaal.JOB,
         )
-        for s in te_sluiten:
-            s.status, s.gesloten_op, s.afhandeling = SignaalStatus.OPGELOST, nu, afhandeling
-    resultaat.gesloten = te_sluiten
-    return resultaat
+        resultaat.aantal_gesloten += len(deel)
+        if resultaat.details:
+            for s in deel:
+                s.status, s.gesloten_op, s.afhandeling = SignaalStatus.OPGELOST, nu, afhandeling
+            resultaat.gesloten += deel
 
 
-def controleer(peildatum: datetime.date) -> list[Bevinding]:
-    """Every finding on ``peildatum``, one query per rule; reads only."""
-    bevindingen: dict[str, Bevinding] = {}
+def controleer(peildatum: datetime.date, gevonden: set[str] | None = None) -> Iterator[Bevinding]:
+    """Every finding on ``peildatum``, one query per rule, streamed; reads only. A key found
+    twice counts once; ``gevonden`` collects the keys."""
+    gevonden = set() if gevonden is None else gevonden
+    _taal_van_run["taal"] = get_language()
+    try:
+        yield from _zonder_dubbelen(peildatum, gevonden)
+    finally:
+        _taal_van_run.clear()
+
+
+def _zonder_dubbelen(peildatum: datetime.date, gevonden: set[str]) -> Iterator[Bevinding]:
     for regel in (
         overgangen,
         zonder_mbo_inschrijving,
@@ -186,15 +236,40 @@ def controleer(peildatum: datetime.date) -> list[Bevinding]:
         *checks_afhankelijk.REGELS,  # rules that read other rows (docs/regels-afhankelijkheden.md)
     ):
         for b in regel(peildatum):
-            bevindingen.setdefault(b.sleutel, b)
-    return list(bevindingen.values())
+            if b.sleutel not in gevonden:
+                gevonden.add(b.sleutel)
+                yield b
 
 
 # --- helpers ---------------------------------------------------------------------------------------
 
 
-def _datum(d: datetime.date) -> str:
+# Texts and dates repeat for every finding of a rule: translate and format each once per language
+# (they were most of a run's time at a million enrolments). controleer() notes the language once
+# per run; asking for it per text costs as much as the translation.
+_taal_van_run: dict[str, str | None] = {}
+
+
+def _taal() -> str | None:
+    return _taal_van_run.get("taal") or get_language()
+
+
+@functools.lru_cache(maxsize=4096)
+def _vertaald(taal: str | None, tekst: str) -> str:
+    return gettext(tekst)
+
+
+def _(tekst: str) -> str:
+    return _vertaald(_taal(), tekst)
+
+
+@functools.lru_cache(maxsize=4096)
+def _datum_in(taal: str | None, d: datetime.date) -> str:
     return date_format(d, "j F Y")
+
+
+def _datum(d: datetime.date) -> str:
+    return _datum_in(_taal(), d)
 
 
 def _sleutel(regel: str, *delen) -> str:
@@ -251,7 +326,7 @@ def _partij(r: dict, sector: str) -> tuple[int, int]:
 # --- the rules -------------------------------------------------------------------------------------
 
 
-def overgangen(peildatum: datetime.date) -> list[Bevinding]:
+def overgangen(peildatum: datetime.date) -> Iterator[Bevinding]:
     """Students who move to the mbo-fase on the coming 1 August (or should have already): one
     proposed transition per student and route, with the date (R-INS-1, R-INS-4)."""
     komende = fase.komende_schooljaarstart(peildatum)
@@ -269,12 +344,10 @@ def overgangen(peildatum: datetime.date) -> list[Bevinding]:
         .order_by("leerling_id", "leerroute_id", "sector", "id")
         .values("id", "leerling_id", "sector", "rsj", "heeft_mbo", **_route_velden())
     )
-    per_student: dict[tuple, list[dict]] = {}
-    for r in rijen:
-        per_student.setdefault((r["leerling_id"], r["route_id"]), []).append(r)
-
-    result = []
-    for (leerling_id, route_id), groep in per_student.items():
+    for (leerling_id, route_id), rijen_van_student in groupby(
+        rijen.iterator(chunk_size=_STROOM), key=lambda r: (r["leerling_id"], r["route_id"])
+    ):
+        groep = list(rijen_van_student)
         r = next((g for g in groep if g["sector"] == "vo"), groep[0])
         start = fase.schooljaar_start(r["rsj"] + fase.VO_FASE_JAREN)
         kanten = sorted({g["sector"] for g in groep})
@@ -299,7 +372,7 @@ def overgangen(peildatum: datetime.date) -> list[Bevinding]:
             "Klopt het routejaar niet (bijvoorbeeld na doubleren), corrigeer dan het vmbo-leerjaar "
             "van de vo-inschrijving of wijs het voorstel af met een reden."
         )
-        result.append(
+        yield (
             Bevinding(
                 regel=REGEL_OVERGANG,
                 sleutel=_sleutel("overgang", leerling_id, route_id, start.isoformat()),
@@ -312,10 +385,9 @@ def overgangen(peildatum: datetime.date) -> list[Bevinding]:
                 voorgestelde_datum=start,
             )
         )
-    return result
 
 
-def zonder_mbo_inschrijving(peildatum: datetime.date) -> list[Bevinding]:
+def zonder_mbo_inschrijving(peildatum: datetime.date) -> Iterator[Bevinding]:
     """R-INS-3: a student in the mbo-fase (route year 3 or later) without an mbo-inschrijving."""
     mbo = _geldig().filter(
         sector="mbo",
@@ -333,10 +405,9 @@ def zonder_mbo_inschrijving(peildatum: datetime.date) -> list[Bevinding]:
         .order_by("id")
         .values("id", "leerling_id", "rsj", **_route_velden())
     )
-    result = []
-    for r in rijen:
+    for r in rijen.iterator(chunk_size=_STROOM):
         start = fase.schooljaar_start(r["rsj"] + fase.VO_FASE_JAREN)
-        result.append(
+        yield (
             Bevinding(
                 regel="R-INS-3",
                 sleutel=_sleutel("R-INS-3", r["id"]),
@@ -363,10 +434,9 @@ def zonder_mbo_inschrijving(peildatum: datetime.date) -> list[Bevinding]:
                 partner_instelling_id=r["vo_id"],
             )
         )
-    return result
 
 
-def fasewissel_niet_op_1_augustus(peildatum: datetime.date) -> list[Bevinding]:
+def fasewissel_niet_op_1_augustus(peildatum: datetime.date) -> Iterator[Bevinding]:
     """R-INS-4: a recorded fase change dated on any day but 1 August."""
     rijen = (
         Fasewissel.objects.exclude(
@@ -385,11 +455,10 @@ def fasewissel_niet_op_1_augustus(peildatum: datetime.date) -> list[Bevinding]:
             **_route_velden("inschrijving__"),
         )
     )
-    result = []
-    for r in rijen:
+    for r in rijen.iterator(chunk_size=_STROOM):
         instelling, partner = _partij(r, r["sector"])
         schooljaar_begin = fase.schooljaar_start(fase.schooljaar(r["ingangsdatum"]))
-        result.append(
+        yield (
             Bevinding(
                 regel="R-INS-4",
                 sleutel=_sleutel("R-INS-4", r["id"]),
@@ -414,10 +483,9 @@ def fasewissel_niet_op_1_augustus(peildatum: datetime.date) -> list[Bevinding]:
                 partner_instelling_id=partner,
             )
         )
-    return result
 
 
-def dlr_vo_einde_zonder_diploma(peildatum: datetime.date) -> list[Bevinding]:
+def dlr_vo_einde_zonder_diploma(peildatum: datetime.date) -> Iterator[Bevinding]:
     """R-INS-5: a DLR vo-inschrijving that ended without a vmbo diploma and before all vo
     activities were completed (stopping or switching, the overstapoptie, is not a breach)."""
     rijen = (
@@ -430,7 +498,7 @@ def dlr_vo_einde_zonder_diploma(peildatum: datetime.date) -> list[Bevinding]:
         .order_by("id")
         .values("id", "leerling_id", "einddatum", "reden_einde", **_route_velden())
     )
-    return [
+    return (
         Bevinding(
             regel="R-INS-5",
             sleutel=_sleutel("R-INS-5", r["id"]),
@@ -450,11 +518,11 @@ def dlr_vo_einde_zonder_diploma(peildatum: datetime.date) -> list[Bevinding]:
             instelling_id=r["vo_id"],
             partner_instelling_id=r["mbo_id"],
         )
-        for r in rijen
-    ]
+        for r in rijen.iterator(chunk_size=_STROOM)
+    )
 
 
-def registraties_oneens(peildatum: datetime.date) -> list[Bevinding]:
+def registraties_oneens(peildatum: datetime.date) -> Iterator[Bevinding]:
     """R-INS-6: the running vo- and mbo-inschrijving of one student in one route disagree on
     opleidingskenmerk or fase (one signal per field, so fixing one closes that one)."""
     vo = (
@@ -486,15 +554,14 @@ def registraties_oneens(peildatum: datetime.date) -> list[Bevinding]:
             **_route_velden(),
         )
     )
-    result = []
-    for r in rijen:
+    for r in rijen.iterator(chunk_size=_STROOM):
         for veld, label, vo_waarde, mbo_waarde in (
             ("fase", _("fase"), r["vo_fase"], r["fase"]),
             ("opleidingskenmerk", _("opleidingskenmerk"), r["vo_kenmerk"], r["opleidingskenmerk"]),
         ):
             if vo_waarde == mbo_waarde:
                 continue
-            result.append(
+            yield (
                 Bevinding(
                     regel="R-INS-6",
                     sleutel=_sleutel("R-INS-6", veld, r["vo_nr"], r["id"]),
@@ -523,10 +590,9 @@ def registraties_oneens(peildatum: datetime.date) -> list[Bevinding]:
                     partner_instelling_id=r["mbo_id"],
                 )
             )
-    return result
 
 
-def overeenkomst_niet_actief(peildatum: datetime.date) -> list[Bevinding]:
+def overeenkomst_niet_actief(peildatum: datetime.date) -> Iterator[Bevinding]:
     """R-LR-8: students enrolled in a route whose agreement is not active on ``peildatum``."""
     o = "leerroute__overeenkomst__"
     actief = Q(**{f"{o}status": "actief", f"{o}ingangsdatum__lte": peildatum}) & (
@@ -547,18 +613,17 @@ def overeenkomst_niet_actief(peildatum: datetime.date) -> list[Bevinding]:
             **_route_velden(),
         )
     )
-    per_student: dict[tuple, dict] = {}
-    for r in rijen:
-        per_student.setdefault((r["leerling_id"], r["route_id"]), r)
-    result = []
-    for (leerling_id, route_id), r in per_student.items():
+    for (leerling_id, route_id), rijen_van_student in groupby(
+        rijen.iterator(chunk_size=_STROOM), key=lambda r: (r["leerling_id"], r["route_id"])
+    ):
+        r = next(rijen_van_student)
         if r["ovk_status"] != "actief":
             waarom = _("de status is '%(status)s'") % {"status": r["ovk_status"]}
         elif r["ovk_ingang"] > peildatum:
             waarom = _("zij gaat pas in op %(d)s") % {"d": _datum(r["ovk_ingang"])}
         else:
             waarom = _("zij is geëindigd op %(d)s") % {"d": _datum(r["ovk_einde"])}
-        result.append(
+        yield (
             Bevinding(
                 regel="R-LR-8",
                 sleutel=_sleutel("R-LR-8", leerling_id, route_id),
@@ -584,10 +649,9 @@ def overeenkomst_niet_actief(peildatum: datetime.date) -> list[Bevinding]:
                 partner_instelling_id=r["mbo_id"],
             )
         )
-    return result
 
 
-def start_voor_leerjaar_3(peildatum: datetime.date) -> list[Bevinding]:
+def start_voor_leerjaar_3(peildatum: datetime.date) -> Iterator[Bevinding]:
     """R-INS-1: a route enrolment that starts in a school year before the student's vmbo
     leerjaar 3 (route year 1), according to the student's vo-inschrijving in that route."""
     rijen = (
@@ -597,10 +661,9 @@ def start_voor_leerjaar_3(peildatum: datetime.date) -> list[Bevinding]:
         .order_by("id")
         .values("id", "leerling_id", "sector", "startdatum", "rsj", **_route_velden())
     )
-    result = []
-    for r in rijen:
+    for r in rijen.iterator(chunk_size=_STROOM):
         instelling, partner = _partij(r, r["sector"])
-        result.append(
+        yield (
             Bevinding(
                 regel="R-INS-1",
                 sleutel=_sleutel("R-INS-1", "start", r["id"]),
@@ -624,4 +687,3 @@ def start_voor_leerjaar_3(peildatum: datetime.date) -> list[Bevinding]:
                 partner_instelling_id=partner,
             )
         )
-    return result

@@ -2,7 +2,7 @@
 
 from django.conf import settings
 from django.db import models
-from django.db.models import F, Q
+from django.db.models import Exists, F, OuterRef, Q
 from django.utils.translation import gettext_lazy as _
 
 from leerroute.models import Kwalificatie, Leerroute, Leerweg, Opleidingskenmerk
@@ -65,10 +65,13 @@ class Leerling(models.Model):
 
     @staticmethod
     def scope_q(s: scope.Scope, action: str) -> Q:
-        """Own students, and the students of routes this user's instelling takes part in."""
-        return Q(instelling__in=s.instellingen_voor(action)) | Q(
-            id__in=Inschrijving.objects.filter(Inschrijving.scope_q(s, action)).values("leerling")
-        )
+        """Own students, and the students of routes this user's instelling takes part in.
+
+        ``instelling IN (...) OR EXISTS (enrolment in scope)``: PostgreSQL probes the student's
+        enrolments by index per row, so a list walks its ordering index and stops at the page;
+        never ``OR id IN (subquery)``, which it re-reads per row once it outgrows work_mem."""
+        in_scope = Inschrijving.objects.filter(Inschrijving.scope_q(s, action), leerling=OuterRef("pk"))
+        return Q(instelling__in=s.instellingen_voor(action)) | Q(Exists(in_scope))
 
     class Meta:
         verbose_name = _("leerling")
@@ -100,7 +103,8 @@ class Leerling(models.Model):
                 violation_error_message=_("Er is al een leerling met dit onderwijsnummer."),
             ),
         ]
-        indexes = [models.Index(fields=["achternaam"], name="leerling_achternaam_idx")]
+        # Serves the lists' ordering (Meta.ordering): a page walks this index and stops.
+        indexes = [models.Index(fields=["achternaam", "voornamen", "id"], name="leerling_naam_idx")]
 
     def __str__(self):
         naam = " ".join(
@@ -237,10 +241,22 @@ class Inschrijving(models.Model):
     @staticmethod
     def scope_q(s: scope.Scope, action: str) -> Q:
         """Own enrolments; viewing also covers the partner's side of shared route students."""
-        own = Q(instelling__in=s.instellingen_voor(action))
+        return Inschrijving.scope_via(s, action)
+
+    @staticmethod
+    def scope_via(s: scope.Scope, action: str, pad: str = "") -> Q:
+        """The enrolment scope from a row that leads to the enrolment along ``pad``: the user's
+        own instellingen, and (viewing) the routes in scope.
+
+        The routes are a small key set (tens, never students) that PostgreSQL hashes once per
+        query. Inside the student's EXISTS (Leerling.scope_q) this shape also keeps the EXISTS a
+        per-row index probe: a list walks its ordering index and stops at the page, instead of
+        first hashing every enrolment in scope."""
+        own = Q(**{f"{pad}instelling__in": s.instellingen_voor(action)})
         if action != scope.VIEW:
             return own
-        return own | Q(leerroute__in=Leerroute.objects.filter(Leerroute.scope_q(s, action)))
+        routes = Leerroute.objects.filter(Leerroute.scope_q(s, action)).order_by().values("pk")
+        return own | Q(**{f"{pad}leerroute__in": routes})
 
     class Meta:
         verbose_name = _("inschrijving")
@@ -299,6 +315,8 @@ class Inschrijving(models.Model):
             models.Index(fields=["leerroute", "einddatum"], name="inschrijving_route_idx"),
             # The fase check compares each enrolment with the same student's other side.
             models.Index(fields=["leerling", "leerroute", "sector"], name="inschrijving_leerling_kant_idx"),
+            # The admin's list order (Meta.ordering, then the key).
+            models.Index(fields=["leerling", "sector", "startdatum", "id"], name="inschrijving_lijst_idx"),
         ]
 
     def __str__(self):
@@ -341,7 +359,7 @@ class Fasewissel(models.Model):
 
     @staticmethod
     def scope_q(s: scope.Scope, action: str) -> Q:
-        return Q(inschrijving__in=Inschrijving.objects.filter(Inschrijving.scope_q(s, action)))
+        return Inschrijving.scope_via(s, action, "inschrijving__")
 
     class Meta:
         verbose_name = _("fasewissel")
@@ -527,6 +545,14 @@ class Signaal(models.Model):
         verbose_name = _("signaal")
         verbose_name_plural = _("signalen")
         ordering = ["-aangemaakt_op", "-id"]
+        # The lists' order: a page walks this index backwards and stops.
+        indexes = [
+            models.Index(fields=["aangemaakt_op", "id"], name="signaal_lijst_idx"),
+            # The fase check looks up the signals of each batch of findings by key, any status.
+            models.Index(fields=["sleutel"], name="signaal_sleutel_idx"),
+            # The admin's filter on the source reads its values by index (WaardenFilter).
+            models.Index(fields=["bron"], name="signaal_bron_idx"),
+        ]
         constraints = [
             models.UniqueConstraint(
                 fields=["sleutel"],
@@ -541,6 +567,40 @@ class Signaal(models.Model):
 
     def audit_instellingen(self):
         return self.instelling_id, self.partner_instelling_id
+
+
+class MonitoringCijfer(models.Model):
+    """R-MON-2 figures of one route and cohort on a peildatum, as the nightly fase check stored
+    them (registratie.monitoring), so the monitoring page reads a few rows, not every enrolment."""
+
+    leerroute = models.ForeignKey(Leerroute, on_delete=models.CASCADE, related_name="+")
+    cohort = models.PositiveSmallIntegerField(null=True)
+    peildatum = models.DateField()
+    berekend_op = models.DateTimeField()
+    instroom = models.PositiveIntegerField(default=0)
+    in_vo_fase = models.PositiveIntegerField(default=0)
+    in_mbo_fase = models.PositiveIntegerField(default=0)
+    oneens = models.PositiveIntegerField(default=0)
+    overgangen = models.PositiveIntegerField(default=0)
+    uitstroom = models.PositiveIntegerField(default=0)
+    vmbo_diplomas = models.PositiveIntegerField(default=0)
+    mbo_diplomas = models.PositiveIntegerField(default=0)
+    uitstroom_per_reden = models.JSONField(default=dict)
+    uitstroom_per_bestemming = models.JSONField(default=dict)
+
+    objects = scope.ScopedQuerySet.as_manager()
+
+    @staticmethod
+    def scope_q(s: scope.Scope, action: str) -> Q:
+        return s.overeenkomst_q(action, "leerroute__overeenkomst__")
+
+    class Meta:
+        verbose_name = _("monitoringcijfer")
+        verbose_name_plural = _("monitoringcijfers")
+        indexes = [models.Index(fields=["peildatum", "leerroute"], name="monitoringcijfer_peil_idx")]
+
+    def __str__(self):
+        return f"{self.leerroute_id} cohort {self.cohort} per {self.peildatum}"
 
 
 from registratie.jobs.models import *  # noqa: E402,F403

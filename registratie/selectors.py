@@ -5,22 +5,18 @@ from __future__ import annotations
 import datetime
 from dataclasses import dataclass, field
 
-from django.db.models import Count, OuterRef, Q, Subquery
-
 from leerroute.models import Leerroute
 from registratie import fase
 from registratie.models import (
     Bestemming,
-    Inschrijving,
     Leerling,
-    RedenEinde,
     Signaal,
     SignaalStatus,
-    Uitstroom,
     UitstroomReden,
 )
 from registratie.rod.services import BRON as BRON_ROD
 from samenwerking import scope
+from samenwerking.paginering import verschillende_waarden
 
 SIGNAAL_OPEN = (SignaalStatus.OPEN, SignaalStatus.OVERGEDRAGEN)
 
@@ -45,7 +41,7 @@ def signalen_voor(user, *, regel: str = "", status: str = "open", bron: str = ""
 
 def signaal_regels(user) -> list[str]:
     """The rule ids that occur among the signals this user may see (for the filter)."""
-    return sorted(set(Signaal.objects.for_user(user, scope.VIEW).values_list("regel", flat=True).distinct()))
+    return verschillende_waarden(Signaal.objects.for_user(user, scope.VIEW), "regel")
 
 
 def mag_signaal_afhandelen(user, signaal: Signaal) -> bool:
@@ -80,13 +76,15 @@ def leerling_met_nummer(user, nummer: str) -> Leerling | None:
 
 @dataclass
 class MonitoringRij:
-    """The figures of one route and cohort (the school year of route year 1)."""
+    """The figures of one route and cohort (the school year of route year 1). Each student counts
+    once: in the vo-fase, in the mbo-fase, or, when the two registrations disagree, in ``oneens``."""
 
     leerroute: Leerroute
     cohort: int | None
     instroom: int = 0
     in_vo_fase: int = 0
     in_mbo_fase: int = 0
+    oneens: int = 0
     overgangen: int = 0
     uitstroom: int = 0
     vmbo_diplomas: int = 0
@@ -99,86 +97,54 @@ class MonitoringRij:
         return fase.schooljaar_label(self.cohort) if self.cohort is not None else "onbekend"
 
 
-def _cohort():
-    """Per row with leerling and leerroute: the routestartjaar of the student's vo-inschrijving."""
-    return Subquery(
-        Inschrijving.objects.filter(
-            sector="vo", leerling=OuterRef("leerling"), leerroute=OuterRef("leerroute")
+@dataclass
+class Monitoring:
+    rijen: list[MonitoringRij]
+    peildatum: datetime.date
+    berekend_op: datetime.datetime | None = None  # set when the nightly check's stored figures
+
+
+def _labels(per_code: dict, keuzes) -> dict[str, int]:
+    namen = dict(keuzes)
+    return {str(namen.get(code, code)): n for code, n in per_code.items()}
+
+
+def monitoring_met_bron(user, *, peildatum: datetime.date | None = None) -> Monitoring:
+    """R-MON-2: per route and cohort: intake, students now in the vo- and mbo-fase (or whose
+    registrations disagree), transitions to the mbo-fase, uitstroom by reason and destination
+    (R-INS-10), vmbo and mbo diplomas. "Now" is ``peildatum`` (default today).
+
+    Without a chosen date the figures the nightly fase check stored today are read (a few rows);
+    otherwise, or when it has not run today, they are computed (registratie.monitoring: a few
+    set-based queries, whatever the number of students)."""
+    from django.utils import timezone
+
+    from registratie import monitoring as cijfers
+
+    gekozen = peildatum
+    peildatum = peildatum or timezone.localdate()
+    routes_qs = Leerroute.objects.for_user(user, scope.VIEW)
+    opgeslagen = cijfers.opgeslagen(peildatum, routes_qs) if gekozen is None else None
+    per_sleutel, berekend_op = opgeslagen or (cijfers.berekenen(peildatum, routes_qs), None)
+    routes = {
+        r.pk: r for r in routes_qs.select_related("overeenkomst").filter(pk__in={k[0] for k in per_sleutel})
+    }
+    rijen = [
+        MonitoringRij(
+            leerroute=routes[route_id],
+            cohort=cohort,
+            **{
+                **c,
+                "uitstroom_per_reden": _labels(c["uitstroom_per_reden"], UitstroomReden.choices),
+                "uitstroom_per_bestemming": _labels(c["uitstroom_per_bestemming"], Bestemming.choices),
+            },
         )
-        .exclude(reden_einde=RedenEinde.CORRECTIE)
-        .order_by("startdatum", "id")
-        .annotate(j=fase.routestartjaar_expr())
-        .values("j")[:1]
-    )
+        for (route_id, cohort), c in per_sleutel.items()
+    ]
+    rijen.sort(key=lambda r: (r.leerroute.naam, r.leerroute.pk, r.cohort if r.cohort is not None else 0))
+    return Monitoring(rijen=rijen, peildatum=peildatum, berekend_op=berekend_op)
 
 
 def monitoring(user, *, peildatum: datetime.date | None = None) -> list[MonitoringRij]:
-    """R-MON-2: per route and cohort: intake, students now in the vo- and mbo-fase, transitions to
-    the mbo-fase, uitstroom by reason and destination (R-INS-10), vmbo and mbo diplomas.
-
-    Three queries, whatever the number of students. "Now" is ``peildatum`` (default today).
-    """
-    from django.utils import timezone
-
-    peildatum = peildatum or timezone.localdate()
-    routes = {r.pk: r for r in Leerroute.objects.for_user(user, scope.VIEW).select_related("overeenkomst")}
-    lopend = Q(startdatum__lte=peildatum) & (Q(einddatum__isnull=True) | Q(einddatum__gte=peildatum))
-    cijfers = (
-        Inschrijving.objects.filter(leerroute__in=routes.keys())
-        .exclude(reden_einde=RedenEinde.CORRECTIE)
-        .annotate(cohort=_cohort())
-        .values("leerroute", "cohort")
-        .annotate(
-            instroom=Count("leerling", distinct=True),
-            in_vo_fase=Count("leerling", distinct=True, filter=lopend & Q(fase="vo")),
-            in_mbo_fase=Count("leerling", distinct=True, filter=lopend & Q(fase="mbo")),
-            overgangen=Count("leerling", distinct=True, filter=Q(fasewissels__naar_fase="mbo")),
-            vmbo_diplomas=Count(
-                "leerling", distinct=True, filter=Q(sector="vo", vmbo_diploma_datum__isnull=False)
-            ),
-            mbo_diplomas=Count(
-                "leerling", distinct=True, filter=Q(sector="mbo", reden_einde=RedenEinde.DIPLOMA)
-            ),
-        )
-        .order_by()
-    )
-    rijen: dict[tuple, MonitoringRij] = {}
-    for c in cijfers:
-        rijen[(c["leerroute"], c["cohort"])] = MonitoringRij(
-            leerroute=routes[c["leerroute"]],
-            cohort=c["cohort"],
-            **{
-                k: c[k]
-                for k in (
-                    "instroom",
-                    "in_vo_fase",
-                    "in_mbo_fase",
-                    "overgangen",
-                    "vmbo_diplomas",
-                    "mbo_diplomas",
-                )
-            },
-        )
-    redenen, bestemmingen = dict(UitstroomReden.choices), dict(Bestemming.choices)
-    uitstroom = (
-        Uitstroom.objects.filter(leerroute__in=routes.keys())
-        .annotate(cohort=_cohort())
-        .values("leerroute", "cohort", "reden", "bestemming")
-        .annotate(n=Count("leerling", distinct=True))
-        .order_by()
-    )
-    for u in uitstroom:
-        rij = rijen.setdefault(
-            (u["leerroute"], u["cohort"]), MonitoringRij(leerroute=routes[u["leerroute"]], cohort=u["cohort"])
-        )
-        rij.uitstroom += u["n"]
-        reden, bestemming = (
-            str(redenen.get(u["reden"], u["reden"])),
-            str(bestemmingen.get(u["bestemming"], u["bestemming"])),
-        )
-        rij.uitstroom_per_reden[reden] = rij.uitstroom_per_reden.get(reden, 0) + u["n"]
-        rij.uitstroom_per_bestemming[bestemming] = rij.uitstroom_per_bestemming.get(bestemming, 0) + u["n"]
-    return sorted(
-        rijen.values(),
-        key=lambda r: (r.leerroute.naam, r.leerroute.pk, r.cohort if r.cohort is not None else 0),
-    )
+    """The rows of monitoring_met_bron."""
+    return monitoring_met_bron(user, peildatum=peildatum).rijen

@@ -9,7 +9,6 @@ from __future__ import annotations
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied, ValidationError
-from django.core.paginator import Paginator
 from django.shortcuts import get_object_or_404, redirect, render
 from django.utils import timezone
 from django.utils.translation import gettext as _
@@ -28,6 +27,7 @@ from registratie.models import Inschrijving, Leerling, SignaalStatus, Uitstroom
 from samenwerking import scope
 from samenwerking.identifiers import is_persoonsnummer
 from samenwerking.models import Kanaal
+from samenwerking.paginering import pagineer
 
 PER_PAGINA = 50
 
@@ -46,7 +46,7 @@ def signaal_lijst(request):
     if status not in {"open", "", *SignaalStatus.values}:
         status = "open"
     qs = selectors.signalen_voor(request.user, regel=regel, status=status)
-    pagina = Paginator(qs, PER_PAGINA).get_page(request.GET.get("pagina"))
+    pagina = pagineer(qs, request.GET.get("pagina"), PER_PAGINA)
     return render(
         request,
         "registratie/signaal_lijst.html",
@@ -206,17 +206,23 @@ def signaal_heropenen(request, pk):
 # --- students --------------------------------------------------------------------------------------
 
 
+def _leerlingen(user):
+    """The students this user sees, in the order of the index leerling_naam_idx."""
+    qs = Leerling.objects.for_user(user).select_related("instelling")
+    return qs.order_by("achternaam", "voornamen", "id")
+
+
 @login_required
 def leerling_lijst(request):
     zoek = request.GET.get("zoek", "").strip()
-    qs = Leerling.objects.for_user(request.user).select_related("instelling").order_by("achternaam", "id")
+    qs = _leerlingen(request.user)
     if is_persoonsnummer(zoek):
         # A number typed into the name search: don't echo it back into the page or the next URL.
         messages.warning(request, _("Zoek een BSN of onderwijsnummer met het formulier 'Zoeken op nummer'."))
         zoek = ""
     elif zoek:
         qs = qs.filter(achternaam__icontains=zoek)
-    pagina = Paginator(qs, PER_PAGINA).get_page(request.GET.get("pagina"))
+    pagina = pagineer(qs, request.GET.get("pagina"), PER_PAGINA)
     context = {"pagina": pagina, "zoek": zoek, "nummer_form": NummerZoekenForm()}
     return render(request, "registratie/leerling_lijst.html", context)
 
@@ -233,9 +239,9 @@ def leerling_zoeken_op_nummer(request):
         fout = _("Geen leerling met dit nummer bij uw instellingen of leerroutes.")
     else:
         fout = form.errors["nummer"][0]
-    qs = Leerling.objects.for_user(request.user).select_related("instelling").order_by("achternaam", "id")
+    qs = _leerlingen(request.user)
     context = {
-        "pagina": Paginator(qs, PER_PAGINA).get_page(1),
+        "pagina": pagineer(qs, 1, PER_PAGINA),
         "zoek": "",
         # A fresh form: the typed number is not written back into the page.
         "nummer_form": NummerZoekenForm(),
@@ -331,15 +337,10 @@ def monitoring(request):
     if not scope.scope_for(request.user).heeft_rol:
         raise PermissionDenied
     datum_form = DatumForm(request.GET or None)
-    peildatum = (
-        datum_form.cleaned_data.get("datum") if datum_form.is_valid() else None
-    ) or timezone.localdate()
+    gekozen = datum_form.cleaned_data.get("datum") if datum_form.is_valid() else None
+    m = selectors.monitoring_met_bron(request.user, peildatum=gekozen)
     return render(
         request,
         "registratie/monitoring.html",
-        {
-            "rijen": selectors.monitoring(request.user, peildatum=peildatum),
-            "peildatum": peildatum,
-            "datum_form": datum_form,
-        },
+        {"rijen": m.rijen, "peildatum": m.peildatum, "berekend_op": m.berekend_op, "datum_form": datum_form},
     )

@@ -8,6 +8,13 @@ from django.shortcuts import redirect
 
 from samenwerking import afhankelijkheden, scope, services
 from samenwerking.models import Kanaal
+from samenwerking.paginering import (
+    GRENS,
+    PAGINAS_VOORUIT,
+    BegrensdePaginator,
+    paginanummer,
+    verschillende_waarden,
+)
 
 
 class ScopedRowsMixin:
@@ -35,6 +42,16 @@ class ScopedAdmin(ScopedRowsMixin, admin.ModelAdmin):
 
     # Roles that may add rows of this model: beheerders (of some instelling) by default.
     add_requires_alles = False
+    # No exact COUNT over a huge scoped set: the page links stop at a bounded count, and the
+    # unfiltered total is not counted next to a filtered one.
+    paginator = BegrensdePaginator
+    show_full_result_count = False
+    list_per_page = 50
+
+    def get_paginator(self, request, queryset, per_page, orphans=0, allow_empty_first_page=True):
+        pagina = paginanummer(request.GET.get("p"))
+        grens = max(GRENS, (pagina + PAGINAS_VOORUIT) * per_page)
+        return self.paginator(queryset, per_page, orphans, allow_empty_first_page, grens=grens)
 
     def _may_change(self, request, obj) -> bool:
         s = scope.scope_for(request.user)
@@ -112,6 +129,16 @@ class ScopedAdmin(ScopedRowsMixin, admin.ModelAdmin):
         for obj in instances:
             services.opslaan(obj, door=request.user, kanaal=Kanaal.ADMIN)
         formset.save_m2m()
+
+
+class WaardenFilter(admin.AllValuesFieldListFilter):
+    """Django's filter on the values of a column, with its choices read by a loose index scan
+    (samenwerking.paginering.verschillende_waarden) instead of a DISTINCT over every row."""
+
+    def __init__(self, field, request, params, model, model_admin, field_path):
+        super().__init__(field, request, params, model, model_admin, field_path)
+        # Django's choices are a lazy DISTINCT queryset, replaced before it runs.
+        self.lookup_choices = verschillende_waarden(model_admin.get_queryset(request), field_path)
 
 
 class ScopedInline(ScopedRowsMixin, admin.TabularInline):

@@ -352,9 +352,8 @@ class Lidmaatschap(models.Model):
     def scope_q(s: scope.Scope, action: str) -> Q:
         """Beheerders manage the memberships of their own instelling, and the coordinators of the
         agreements it is a party to."""
-        return Q(instelling__in=s.beheer) | Q(
-            overeenkomst__in=Samenwerkingsovereenkomst.objects.filter(s.overeenkomst_q(scope.CHANGE))
-        )
+        # A join on the (single) agreement, not an OR-ed IN-subquery (samenwerking.scope).
+        return Q(instelling__in=s.beheer) | s.overeenkomst_q(scope.CHANGE, "overeenkomst__")
 
     class Meta:
         verbose_name = _("lidmaatschap")

@@ -10,6 +10,13 @@ Roles (samenwerking.models.Rol):
   school, changes its own rows;
 - lezer of an instelling: views like a beheerder, changes nothing;
 - coordinator of an agreement: views the agreement, its routes, their students and enrolments.
+
+Shapes that stay fast at any size (read EXPLAIN on the ``make bench`` seed before changing one):
+IN-lists of the user's own keys, joins along single-valued foreign keys, an IN-subquery over a
+small key set (the routes in scope), or an EXISTS per row (a student: ``instelling IN (own) OR
+EXISTS (an enrolment in scope)``, which PostgreSQL probes by index, so a list walks its ordering
+index and stops at the page). Never ``a IN (...) OR id IN (subquery over a big table)``: that
+subquery becomes a per-row SubPlan once it outgrows work_mem.
 """
 
 from __future__ import annotations

@@ -128,7 +128,7 @@ class SituatieSerializer(serializers.Serializer):
 
 
 class LeerlingViewSet(ScopedReadOnlyViewSet):
-    queryset = Leerling.objects.order_by("achternaam", "id")
+    queryset = Leerling.objects.order_by("achternaam", "voornamen", "id")
     serializer_class = LeerlingSerializer
     lees_acties = ("zoeken",)
 

@@ -42,9 +42,9 @@ def verwachte_duur() -> datetime.timedelta:
 # --- the work of each job: (run arguments, progress callback) -> (result, counts) ---------------------
 
 
-def _fasecontrole(voortgang, *, datum: datetime.date | None = None, **_opties):
+def _fasecontrole(voortgang, *, datum: datetime.date | None = None, details: bool = False, **_opties):
     voortgang(_("signalen zoeken en bijwerken"))
-    resultaat = checks.draai(datum)
+    resultaat = checks.draai(datum, details=details)
     return resultaat, resultaat.samenvatting()
 
 

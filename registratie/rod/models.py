@@ -160,6 +160,16 @@ class RodStand(models.Model):
         blank=True,
         help_text=_("sha256 over de gegevens zoals laatst geleverd; leeg als nog niets is geleverd."),
     )
+    bron_hash = models.CharField(
+        _("hash van de brongegevens"),
+        max_length=32,
+        blank=True,
+        default="",
+        help_text=_(
+            "md5 over de velden waar het record uit bestaat, bij de laatste beoordeling: gelijk en "
+            "niets open, dan slaat de volgende levering deze sleutel over."
+        ),
+    )
     mutatie = models.CharField(_("laatste mutatie"), max_length=12, choices=RodMutatie.choices, blank=True)
     levering = models.ForeignKey(
         RodLevering,
@@ -205,6 +215,14 @@ class RodStand(models.Model):
         ordering = ["instelling", "sleutel"]
         constraints = [
             models.UniqueConstraint(fields=["instelling", "sleutel"], name="rodstand_een_per_sleutel"),
+        ]
+        # The ROD page lists what is held or rejected: a few rows among every key.
+        indexes = [
+            models.Index(
+                fields=["instelling", "sleutel"],
+                condition=Q(vastgehouden=True) | Q(terugkoppeling="afgekeurd"),
+                name="rodstand_open_idx",
+            )
         ]
 
     def __str__(self):

@@ -4,15 +4,24 @@ screens show."""
 from __future__ import annotations
 
 from django.db import connection
-from django.db.models import Case, Exists, F, OuterRef, Q, Value, When
+from django.db.models import Case, Exists, F, FilteredRelation, Func, OuterRef, Q, TextField, Value, When
 from django.db.models.fields import BooleanField
-from django.db.models.functions import Collate
+from django.db.models.functions import MD5, Cast, Coalesce, Collate
 
-from registratie.models import Inschrijving, RodLevering, RodStand, SignaalStatus
+from registratie.models import (
+    Inschrijving,
+    RedenEinde,
+    RodLevering,
+    RodMutatie,
+    RodStand,
+    RodTerugkoppelingStatus,
+    SignaalStatus,
+)
 from samenwerking import scope
 from samenwerking.models import Instelling
 
 SIGNAAL_OPEN = (SignaalStatus.OPEN, SignaalStatus.OVERGEDRAGEN)
+CORRECTIE = RedenEinde.CORRECTIE
 
 
 def _op_sleutel(veld: str):
@@ -56,24 +65,88 @@ _EIGEN_VELDEN = (
 )
 
 
-def inschrijvingen_stroom(instelling: Instelling, *, chunk_size: int = 2000):
-    """Every inschrijving of ``instelling`` with what its record needs, sorted by key, streamed
-    (a server-side cursor on PostgreSQL: call inside a transaction). Anonymised students
-    (registratie/bewaartermijn.py) are left out, here and in standen_stroom: their keys are
-    neither delivered again nor withdrawn."""
-    return (
-        Inschrijving.objects.filter(instelling=instelling, leerling__geanonimiseerd_op__isnull=True)
-        .annotate(**_INSCHRIJVING_VELDEN)
-        .order_by(_op_sleutel("inschrijvingsvolgnummer"))
-        .values_list(*_EIGEN_VELDEN, *_INSCHRIJVING_VELDEN, named=True)
-        .iterator(chunk_size=chunk_size)
+def bron_hash(zout: str, pad: str = ""):
+    """md5 of every field a record is made of, and ``zout`` (what the run adds: the school year
+    of the peildatum, the instelling's only vestiging). Equal to a key's stored ``bron_hash``:
+    the record is what it was when that key was last looked at. ``pad`` leads from another
+    model to the inschrijving ("inschrijving__" from a RodStand)."""
+    tekst = TextField()
+    delen = [Value(zout, output_field=tekst)]
+    for veld in (*_EIGEN_VELDEN, *(f.name for f in _INSCHRIJVING_VELDEN.values())):
+        waarde = Cast(F(f"{pad}{veld}"), tekst)
+        delen += [Value("|", output_field=tekst), Coalesce(waarde, Value("", output_field=tekst))]
+    return MD5(_Keten(*delen, output_field=tekst))
+
+
+class _Keten(Func):
+    """``(a || b || …)``, flat: Concat nests a pair per argument, too deep for SQLite's parser at
+    this many fields (every part is a COALESCE already, so no NULL reaches ``||``)."""
+
+    template = "(%(expressions)s)"
+    arg_joiner = " || "
+
+
+def _afgehandeld(pad: str = "") -> Q:
+    """A key that needs no look unless its data changed: nothing held, open, rejected or
+    withdrawn (positive lookups only: they stay plain conditions on a LEFT JOIN)."""
+    return Q(
+        **{
+            f"{pad}vastgehouden": False,
+            f"{pad}signaal__isnull": True,
+            f"{pad}terugkoppeling__in": [t for t in RodTerugkoppelingStatus.values if t != "afgekeurd"],
+            f"{pad}mutatie__in": ["", *(m for m in RodMutatie.values if m != RodMutatie.INGETROKKEN)],
+        }
     )
+
+
+def _overslaan(voorwaarde: Q) -> Case:
+    return Case(When(voorwaarde, then=Value(True)), default=Value(False), output_field=BooleanField())
+
+
+def inschrijvingen_rijen(instelling: Instelling | None = None, *, zout: str | None = None):
+    """Every inschrijving of ``instelling`` (default: of all) with what its record needs, sorted
+    by key. Anonymised students (registratie/bewaartermijn.py) are left out, here and in
+    standen_stroom: their keys are neither delivered again nor withdrawn.
+
+    With ``zout``, only what may need a delivery: a key whose data (``bron_hash``) is unchanged
+    since it was last looked at, with nothing open, is left out, so a run costs what changed."""
+    qs = Inschrijving.objects.filter(leerling__geanonimiseerd_op__isnull=True)
+    if instelling is not None:
+        qs = qs.filter(instelling=instelling)
+    if zout is not None:
+        # The key's own state row, joined (at most one: unique per instelling and key).
+        eigen_stand = FilteredRelation(
+            "rod_standen",
+            condition=Q(
+                rod_standen__instelling=F("instelling"), rod_standen__sleutel=F("inschrijvingsvolgnummer")
+            ),
+        )
+        onveranderd = _afgehandeld("stand__") & Q(stand__bron_hash=F("bron")) & ~Q(reden_einde=CORRECTIE)
+        qs = (
+            qs.annotate(bron=bron_hash(zout), stand=eigen_stand)
+            .annotate(overslaan=_overslaan(onveranderd))
+            .filter(overslaan=False)
+        )
+    return (
+        qs.annotate(**_INSCHRIJVING_VELDEN)
+        .order_by(_op_sleutel("inschrijvingsvolgnummer"))
+        .values_list(
+            *_EIGEN_VELDEN, *_INSCHRIJVING_VELDEN, *(["bron"] if zout is not None else []), named=True
+        )
+    )
+
+
+def inschrijvingen_stroom(instelling: Instelling, *, zout: str | None = None, chunk_size: int = 2000):
+    """inschrijvingen_rijen of ``instelling`` (with ``zout``: those that may need a delivery),
+    streamed (a server-side cursor on PostgreSQL: call inside a transaction)."""
+    return inschrijvingen_rijen(instelling, zout=zout).iterator(chunk_size=chunk_size)
 
 
 STAND_VELDEN = (
     "inschrijving_id",
     "sector",
     "hash",
+    "bron_hash",
     "mutatie",
     "levering_id",
     "bij_rod",
@@ -92,13 +165,15 @@ _niet_geanonimiseerd = Q(inschrijving__isnull=True) | Q(
 )
 
 
-def standen_stroom(instelling: Instelling, *, chunk_size: int = 2000):
-    """The delivery state of every key of ``instelling``, sorted like inschrijvingen_stroom, with
+def standen_stroom(instelling: Instelling, *, zout: str | None = None, chunk_size: int = 2000):
+    """The delivery state of every key of ``instelling`` (with ``zout``: that may need a look;
+    the keys inschrijvingen_stroom leaves out are left out here too), sorted like it, with
     whether its signal is still open."""
+    qs = RodStand.objects.filter(instelling=instelling).filter(_niet_geanonimiseerd)
+    if zout is not None:
+        qs = qs.annotate(overslaan=_overslaan(_onveranderd(zout))).filter(overslaan=False)
     return (
-        RodStand.objects.filter(instelling=instelling)
-        .filter(_niet_geanonimiseerd)
-        .annotate(
+        qs.annotate(
             signaal_open=Case(
                 When(signaal__status__in=SIGNAAL_OPEN, then=Value(True)),
                 default=Value(False),
@@ -109,6 +184,24 @@ def standen_stroom(instelling: Instelling, *, chunk_size: int = 2000):
         .values_list("sleutel", *STAND_VELDEN, "signaal_open", named=True)
         .iterator(chunk_size=chunk_size)
     )
+
+
+def _onveranderd(zout: str) -> Q:
+    """RodStand rows that need no look: nothing open, and their enrolment (joined, the same key)
+    unchanged; or no enrolment, none with the key, and ROD never had it."""
+    ins = "inschrijving__"
+    gelijk = (
+        _afgehandeld()
+        & Q(inschrijving__instelling=F("instelling"), inschrijving__inschrijvingsvolgnummer=F("sleutel"))
+        & Q(inschrijving__leerling__geanonimiseerd_op__isnull=True)
+        & ~Q(inschrijving__reden_einde=CORRECTIE)
+        & Q(bron_hash=bron_hash(zout, ins))
+    )
+    met_sleutel = Inschrijving.objects.filter(
+        instelling=OuterRef("instelling"), inschrijvingsvolgnummer=OuterRef("sleutel")
+    )
+    weg = _afgehandeld() & Q(bij_rod=False, inschrijving__isnull=True) & ~Exists(met_sleutel)
+    return gelijk | weg
 
 
 def te_leveren_instellingen(brin: str | None = None):

@@ -43,6 +43,7 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from registratie import locks
+from registratie.fase import schooljaar
 from registratie.models import (
     RodLevering,
     RodLeveringSoort,
@@ -350,6 +351,7 @@ _FRIS = {
     "inschrijving_id": None,
     "sector": "",
     "hash": "",
+    "bron_hash": "",
     "mutatie": "",
     "levering_id": None,
     "bij_rod": False,
@@ -428,21 +430,37 @@ def _toelichting_vastgehouden(sector: str, sleutel: str, fouten: list[format.Fou
     ) % {"kant": sector, "sleutel": sleutel, "velden": velden}
 
 
-def _bouwen(instelling: Instelling, kop: format.Kop, xml_pad: Path, wijzigingen_pad: Path) -> _Telling:
-    """Stream, compare, check and write; returns the counts. Reads only: the state changes go
-    to ``wijzigingen_pad`` as (key, new state, action, leerling id) for _toepassen."""
+def _enige_vestiging(instelling: Instelling) -> str | None:
     from samenwerking.models import Vestiging
 
     vestigingen = list(Vestiging.objects.filter(instelling=instelling).values_list("code", flat=True)[:2])
-    enige_vestiging = vestigingen[0] if len(vestigingen) == 1 else None
+    return vestigingen[0] if len(vestigingen) == 1 else None
+
+
+def zout(instelling: Instelling, peildatum: datetime.date, enige_vestiging: str | None = "") -> str:
+    """What a run adds to every record besides the enrolment's own data (selectors.bron_hash):
+    the school year of the peildatum (the vmbo leerjaar follows it) and the only vestiging."""
+    if enige_vestiging == "":
+        enige_vestiging = _enige_vestiging(instelling)
+    return f"{schooljaar(peildatum)}|{enige_vestiging or ''}"
+
+
+def _bouwen(instelling: Instelling, kop: format.Kop, xml_pad: Path, wijzigingen_pad: Path) -> _Telling:
+    """Stream, compare, check and write; returns the counts. Reads only: the state changes go
+    to ``wijzigingen_pad`` as (key, new state, action, leerling id) for _toepassen."""
+    enige_vestiging = _enige_vestiging(instelling)
     telling = _Telling(per_mutatie={m: 0 for m in RodMutatie.values})
     wijzigingen = _Stapels(wijzigingen_pad)
     try:
         with open(xml_pad, "wb") as raw:
             fh = _HashendBestand(raw)
             with format.LeveringSchrijver(fh, kop) as w:
+                # Only keys whose data changed since they were last looked at, or with something
+                # open: a run costs what changed (selectors.bron_hash).
+                z = zout(instelling, kop.peildatum, enige_vestiging)
                 stromen = _samenvoegen(
-                    selectors.inschrijvingen_stroom(instelling), selectors.standen_stroom(instelling)
+                    selectors.inschrijvingen_stroom(instelling, zout=z),
+                    selectors.standen_stroom(instelling, zout=z),
                 )
                 for sleutel, ins, stand in stromen:
                     _sleutel_verwerken(sleutel, ins, stand, kop, enige_vestiging, w, wijzigingen, telling)
@@ -544,6 +562,7 @@ def _sleutel_verwerken(sleutel, ins, stand, kop, enige_vestiging, w, wijzigingen
                     signaal_id=None,
                 )
 
+    st["bron_hash"] = ins.bron if ins is not None and ins.reden_einde != format.CORRECTIE else ""
     if houd is not None or st != oud:
         wijzigingen.add((sleutel, st, sluiten, houd))
 

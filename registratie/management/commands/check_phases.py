@@ -31,7 +31,7 @@ class Command(BaseCommand):
             self.stdout.write("De fasecontrole heeft al eerder gedraaid; niets te doen.")
             return
         try:
-            resultaat = jobs.uitvoeren(Taak.CHECK_PHASES, datum=datum).resultaat
+            resultaat = jobs.uitvoeren(Taak.CHECK_PHASES, datum=datum, details=True).resultaat
         except locks.AlBezig as exc:
             raise CommandError("De fasecontrole loopt al; probeer het later opnieuw.") from exc
 
