@@ -137,6 +137,8 @@ def berekenen(peildatum: datetime.date, routes) -> dict[tuple[int, int | None], 
     with connection.cursor() as cursor:
         cursor.execute(_SQL.format(rijen=rijen_sql), params)
         for route_id, cohort, *cijfers in cursor.fetchall():
+            # Raw SQL skips Django's converters: PostgreSQL's EXTRACT gives a numeric (Decimal).
+            cohort = None if cohort is None else int(cohort)
             uitkomst[(route_id, cohort)] = _leeg() | dict(
                 zip(FIGUREN, (int(c or 0) for c in cijfers), strict=True)
             )
