@@ -210,6 +210,7 @@ class LeerlingAdminForm(forms.ModelForm):
 
 @admin.register(Leerling)
 class LeerlingAdmin(GeenNummerZoekenMixin, ScopedAdmin):
+    list_per_page = 50  # a page of a list over hundreds of thousands of rows
     form = LeerlingAdminForm
     list_display = ["achternaam", "voorletters", "tussenvoegsel", "geboortedatum", "nummer", "instelling"]
     # No search on numbers here: the admin searches through the URL (?q=), and a BSN never goes
@@ -251,6 +252,7 @@ def volgende_1_augustus(vandaag: datetime.date) -> datetime.date:
 
 @admin.register(Inschrijving)
 class InschrijvingAdmin(GeenNummerZoekenMixin, ScopedAdmin):
+    list_per_page = 50  # a page of a list over hundreds of thousands of rows
     form = InschrijvingAdminForm
     list_display = [
         "inschrijvingsvolgnummer",
@@ -336,6 +338,7 @@ class UitstroomAdmin(ScopedAdmin):
 
 @admin.register(Signaal)
 class SignaalAdmin(ScopedAdmin):
+    list_per_page = 50  # a page of a list over hundreds of thousands of rows
     list_display = ["regel", "toelichting", "leerling", "instelling", "status", "aangemaakt_op"]
     list_filter = [("regel", WaardenFilter), "status", ("bron", WaardenFilter)]
     search_fields = ["toelichting", "leerling__achternaam"]

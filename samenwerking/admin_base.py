@@ -46,7 +46,6 @@ class ScopedAdmin(ScopedRowsMixin, admin.ModelAdmin):
     # unfiltered total is not counted next to a filtered one.
     paginator = BegrensdePaginator
     show_full_result_count = False
-    list_per_page = 50
 
     def get_paginator(self, request, queryset, per_page, orphans=0, allow_empty_first_page=True):
         pagina = paginanummer(request.GET.get("p"))

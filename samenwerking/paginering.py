@@ -12,6 +12,7 @@ whose time does not grow with the number of students.
 
 from __future__ import annotations
 
+from django.core.exceptions import EmptyResultSet
 from django.core.paginator import Paginator
 from django.db import connection
 from django.utils.formats import number_format
@@ -38,7 +39,10 @@ def verschillende_waarden(queryset, veld: str) -> list:
     """The distinct values of an indexed column in ``queryset``, sorted, in one query that costs
     the number of values, not of rows: a loose index scan (from each value to the next), where
     a DISTINCT reads every row. For filter choices over a huge set."""
-    sql, params = queryset.order_by().values(veld).query.sql_with_params()
+    try:
+        sql, params = queryset.order_by().values(veld).query.sql_with_params()
+    except EmptyResultSet:  # .none(): a user without a role
+        return []
     kolom = connection.ops.quote_name(veld)
     with connection.cursor() as cursor:
         cursor.execute(

@@ -55,9 +55,12 @@ class Command(BaseCommand):
         parser.add_argument("--herhalingen", type=int, default=7, help="gemeten verzoeken per pagina (≥ 7)")
         parser.add_argument("--zonder-seed", action="store_true", help="de gegevens in de database gebruiken")
         parser.add_argument("--alleen-paginas", action="store_true", help="alleen de pagina's meten")
+        parser.add_argument("--zonder-paginas", action="store_true", help="alleen de taken meten")
         parser.add_argument("--meten", choices=["fasecontrole", "paginas"], help=argparse.SUPPRESS)
 
-    def handle(self, *args, students, herhalingen, zonder_seed, alleen_paginas, meten, **options):
+    def handle(
+        self, *args, students, herhalingen, zonder_seed, alleen_paginas, zonder_paginas, meten, **options
+    ):
         if meten == "fasecontrole":
             return self._meten_fasecontrole()
         if meten == "paginas":
@@ -77,7 +80,8 @@ class Command(BaseCommand):
         # gives a production database their statistics soon after. Untimed.
         with connection.cursor() as cursor:
             cursor.execute("ANALYZE")
-        rijen += self._paginas(herhalingen)
+        if not zonder_paginas:
+            rijen += self._paginas(herhalingen)
         if not alleen_paginas:
             rijen.append(self._anonimiseren())  # last: it destroys the personal data
         self._tabel(rijen, inschrijvingen)
