@@ -48,9 +48,17 @@ def test_vo_intake_creates_the_student_and_the_enrolment_from_the_route():
     assert response.status_code == 302 and response.url == reverse("registratie:leerling", args=[leerling.pk])
     i = Inschrijving.objects.get(leerling=leerling)
     # Everything the route fixes came from the route, not from the form.
-    assert (i.instelling, i.sector, i.opleidingskenmerk, i.leerweg, i.fase) == (vo_school, "vo", "DLR", "KB", "vo")
+    assert (i.instelling, i.sector, i.opleidingskenmerk, i.leerweg, i.fase) == (
+        vo_school,
+        "vo",
+        "DLR",
+        "KB",
+        "vo",
+    )
     assert leerling.instelling == vo_school and leerling.bsn == BSN
-    assert AuditRegel.objects.filter(model="registratie.Inschrijving", object_id=str(i.pk), kanaal="ui").exists()
+    assert AuditRegel.objects.filter(
+        model="registratie.Inschrijving", object_id=str(i.pk), kanaal="ui"
+    ).exists()
 
 
 def test_vo_intake_shows_the_broken_rule_beside_its_field_and_keeps_the_input():
@@ -124,7 +132,10 @@ def test_the_mbo_worklist_completes_selected_rows_together():
 def test_the_vo_school_has_no_mbo_worklist_rows_of_its_own_routes():
     vo, _ = route_leerling(met_mbo=False)
     beheerder = gebruiker_met_rol("beheerder", instelling=vo.instelling)
-    assert vo.leerling.achternaam not in _client(beheerder).get(reverse("registratie:werklijst-mbo")).content.decode()
+    assert (
+        vo.leerling.achternaam
+        not in _client(beheerder).get(reverse("registratie:werklijst-mbo")).content.decode()
+    )
 
 
 def test_the_dual_list_flags_a_disagreement_and_downloads_what_is_filtered():
@@ -142,7 +153,9 @@ def test_the_dual_list_flags_a_disagreement_and_downloads_what_is_filtered():
     alleen = client.get(reverse("registratie:dubbele-lijst"), {"afwijkingen": "on"}).content.decode()
     assert oneens.leerling.achternaam in alleen and eens.leerling.achternaam not in alleen
 
-    csv = b"".join(client.get(reverse("registratie:dubbele-lijst-csv"), {"afwijkingen": "on"}).streaming_content)
+    csv = b"".join(
+        client.get(reverse("registratie:dubbele-lijst-csv"), {"afwijkingen": "on"}).streaming_content
+    )
     regels = csv.decode().strip().splitlines()
     assert len(regels) == 2 and "R-INS-6" in regels[1] and oneens.leerling.achternaam in regels[1]
     assert oneens.leerling.bsn not in csv.decode()
@@ -163,7 +176,7 @@ def test_ending_an_enrolment_from_the_student_page():
 
 
 def test_ending_the_vo_side_while_the_mbo_side_runs_on_names_the_rule():
-    vo, mbo = route_leerling()
+    vo, _mbo = route_leerling()
     beheerder = gebruiker_met_rol("beheerder", instelling=vo.instelling)
 
     response = _client(beheerder).post(
