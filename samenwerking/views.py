@@ -29,7 +29,7 @@ def home(request):
             (
                 "Samenwerkingsovereenkomsten",
                 aantal(Samenwerkingsovereenkomst.objects.for_user(user)),
-                "admin:samenwerking_samenwerkingsovereenkomst_changelist",
+                "overeenkomsten:lijst",
             ),
             ("Leerroutes", aantal(Leerroute.objects.for_user(user)), "admin:leerroute_leerroute_changelist"),
             ("Leerlingen", aantal(Leerling.objects.for_user(user)), "registratie:leerlingen"),

@@ -34,7 +34,7 @@ from rest_framework.test import APIClient
 
 from leerroute.models import Leerroute
 from registratie.models import Inschrijving, Leerling, RodTerugkoppeling, Signaal, Uitstroom
-from samenwerking.models import AuditRegel
+from samenwerking.models import AuditRegel, Samenwerkingsovereenkomst
 from tests.isolatie_wereld import A_MERKTEKENS, A_ROLLEN, B_MERKTEKENS, ROLLEN, Kant, bouw_wereld
 from tests.login import inloggen
 from tests.registratie.rod_helpers import terugkoppeling_xml
@@ -226,6 +226,19 @@ def _leerling_actie(data, a: dict) -> Regel:
     )
 
 
+def _overeenkomst_actie(data) -> Regel:
+    return Regel(
+        b=verwacht(OMGELEID, NIET_GEVONDEN, NIET_GEVONDEN, LOGIN),
+        a=verwacht(OMGELEID, OMGELEID, NIET_GEVONDEN, LOGIN, coordinator_a=VERBODEN, lezer_vo_a=VERBODEN),
+        object="overeenkomst",
+        methode="post",
+        data=data,
+        bewijs=lambda o: (
+            Samenwerkingsovereenkomst.objects.filter(pk=o.pk).values("status", "overstapoptie").get()
+        ),
+    )
+
+
 ALLEEN_BEHEERDERS = verwacht(OK, OK, VERBODEN, LOGIN, coordinator_a=VERBODEN, lezer_vo_a=VERBODEN)
 ALLEEN_BEHEERDER_VO_A = verwacht(OK, NIET_GEVONDEN, NIET_GEVONDEN, LOGIN, beheerder_vo_a=OK)
 OVERAL_OK = verwacht(OK, OK, OK, OK)
@@ -378,6 +391,22 @@ MATRIX: dict[str, Regel] = {
         lambda w, k: {"afgerond-inschrijving": k.inschrijving.pk, "afgerond-datum": "2026-07-01"},
         verwacht(OMGELEID, OMGELEID, NIET_GEVONDEN, LOGIN, beheerder_mbo_a=VERBODEN),
     ),
+    # Agreements: every role sees its own; the schools' beheerders change them (403 for others).
+    "overeenkomsten:lijst": _lijst_ui(lambda w, k: [k.overeenkomst.naam], zonder_rol=VERBODEN),
+    "overeenkomsten:nieuw": Regel(b=ALLEEN_BEHEERDERS),
+    "overeenkomsten:detail": _detail_ui("overeenkomst", dict.fromkeys(A_ROLLEN, OK)),
+    "overeenkomsten:onderdelen": _overeenkomst_actie(
+        lambda w, k: {
+            "inhoud_leerroute": "Matrix",
+            "dagelijkse_leiding": "Matrix",
+            "betrokkenheid_bedrijfsleven": "Matrix",
+            "overstapoptie": "Matrix",
+            "medezeggenschap": "Matrix",
+            "advies_medezeggenschap": "Matrix",
+            "dekt_volledige_route": "on",
+        }
+    ),
+    "overeenkomsten:activeren": _overeenkomst_actie(None),
     # --- step plan, evaluations, inspection dossier (kwaliteit) ------------------------------------
     # Starting a route in preparation: who edits a step plan (beheerders, the coordinator); the
     # form's agreement list shows nothing of B (checked on every 200).

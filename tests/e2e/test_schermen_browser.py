@@ -1,14 +1,16 @@
 """The school administrator's flows in a real browser (issue 12), as the user of each role does
 them, without /beheer/: enrol a student at the vo-school, complete the mbo side from the
-worklist, see the dual list flag a disagreement, end an enrolment. Each page passes the axe-core
+worklist, see the dual list flag a disagreement, end an enrolment, create an agreement and
+activate it after completing its checklist. Each page passes the axe-core
 check (no serious or critical WCAG 2.1 AA violation) and leaves a screenshot in test-results/."""
 
 import pytest
 
 from registratie.models import Inschrijving, Leerling
+from samenwerking.models import Samenwerkingsovereenkomst
 from tests.e2e.axe import ernstige_schendingen
 from tests.e2e.browser import login
-from tests.factories import LeerrouteFactory, gebruiker_met_rol, route_leerling
+from tests.factories import InstellingFactory, LeerrouteFactory, gebruiker_met_rol, route_leerling
 
 pytestmark = [pytest.mark.e2e, pytest.mark.django_db(transaction=True)]
 
@@ -106,3 +108,44 @@ def test_an_administrator_ends_an_enrolment_on_the_student_page(page, live_serve
     assert Leerling.objects.filter(pk=vo.leerling_id).exists()
     _toegankelijk(page)
     page.screenshot(path=str(uitvoer / "leerling-beeindigd.png"), full_page=True)
+
+
+def test_an_administrator_creates_an_agreement_and_activates_it_after_the_checklist(
+    page, live_server, uitvoer
+):
+    vo_school = InstellingFactory(naam="Vmbo De Brug")
+    InstellingFactory(mbo=True, naam="ROC Rivierenland")
+    beheerder = gebruiker_met_rol("beheerder", instelling=vo_school, username="vo-beheer")
+    login(page, live_server, beheerder.username)
+    page.get_by_role("navigation", name="Hoofdmenu").get_by_role("link", name="Overeenkomsten").click()
+    page.get_by_role("link", name="Nieuwe overeenkomst").click()
+    page.get_by_label("Naam").fill("SOK Techniek Brug")
+    page.get_by_label("vo-school").select_option(label=str(vo_school))
+    page.get_by_label("mbo-instelling").select_option(index=1)
+    page.get_by_label("Ingangsdatum").fill("2025-08-01")
+    _toegankelijk(page)
+    page.get_by_role("button", name="Als concept vastleggen").click()
+    page.wait_for_load_state()
+
+    page.get_by_role("button", name="Activeren").click()  # refused: elements missing
+    page.wait_for_load_state()
+    assert "R-SOK-2" in page.locator(".melding.error").inner_text()
+    for label in (
+        "inhoud van de leerroute",
+        "organisatie van de dagelijkse leiding",
+        "betrokkenheid bedrijfsleven",
+        "overstapoptie",
+        "regeling medezeggenschap",
+        "advies medezeggenschapsorganen",
+    ):
+        page.get_by_label(label, exact=False).first.fill(f"Afspraak: {label}")
+    page.get_by_label("dekt de hele route").check()
+    page.get_by_role("button", name="Onderdelen opslaan").click()
+    page.wait_for_load_state()
+    assert page.locator(".checklist .ontbreekt").count() == 0
+    page.get_by_role("button", name="Activeren").click()
+    page.wait_for_load_state()
+    assert "actief" in page.locator(".melding.success").inner_text()
+    _toegankelijk(page)
+    page.screenshot(path=str(uitvoer / "overeenkomst.png"), full_page=True)
+    assert Samenwerkingsovereenkomst.objects.get(naam="SOK Techniek Brug").status == "actief"
