@@ -18,6 +18,7 @@ urlpatterns = [
     path("taken/", include("registratie.jobs.urls")),
     path("geschiedenis/", include("samenwerking.geschiedenis")),
     path("overeenkomsten/", include("samenwerking.overeenkomsten")),
+    path("leerroutes/", include("leerroute.urls")),
     path("", include("registratie.urls")),
     path("", include("kwaliteit.urls")),
     path("api/", include("config.api_urls")),

@@ -31,7 +31,7 @@ def home(request):
                 aantal(Samenwerkingsovereenkomst.objects.for_user(user)),
                 "overeenkomsten:lijst",
             ),
-            ("Leerroutes", aantal(Leerroute.objects.for_user(user)), "admin:leerroute_leerroute_changelist"),
+            ("Leerroutes", aantal(Leerroute.objects.for_user(user)), "leerroutes:lijst"),
             ("Leerlingen", aantal(Leerling.objects.for_user(user)), "registratie:leerlingen"),
             (
                 "Lopende inschrijvingen",

@@ -32,7 +32,7 @@ from django.test import override_settings
 from django.urls import URLResolver, get_resolver, reverse
 from rest_framework.test import APIClient
 
-from leerroute.models import Leerroute
+from leerroute.models import LeerjaarProgramma, Leerroute
 from registratie.models import Inschrijving, Leerling, RodTerugkoppeling, Signaal, Uitstroom
 from samenwerking.models import AuditRegel, Samenwerkingsovereenkomst
 from tests.isolatie_wereld import A_MERKTEKENS, A_ROLLEN, B_MERKTEKENS, ROLLEN, Kant, bouw_wereld
@@ -407,6 +407,26 @@ MATRIX: dict[str, Regel] = {
         }
     ),
     "overeenkomsten:activeren": _overeenkomst_actie(None),
+    # Routes: every role sees its own; the schools' beheerders change them and their programme.
+    "leerroutes:lijst": _lijst_ui(lambda w, k: [k.leerroute.naam], zonder_rol=VERBODEN),
+    "leerroutes:detail": _detail_ui("leerroute", dict.fromkeys(A_ROLLEN, OK)),
+    "leerroutes:programma": Regel(
+        b=verwacht(OMGELEID, NIET_GEVONDEN, NIET_GEVONDEN, LOGIN),
+        a=verwacht(OMGELEID, OMGELEID, NIET_GEVONDEN, LOGIN, coordinator_a=VERBODEN, lezer_vo_a=VERBODEN),
+        object="leerroute",
+        methode="post",
+        data=lambda w, k: {
+            "jaar-TOTAL_FORMS": "1",
+            "jaar-INITIAL_FORMS": "1",
+            "jaar-0-routejaar": "1",
+            "jaar-0-beschrijving": "Matrix",
+            "onderdeel-TOTAL_FORMS": "0",
+            "onderdeel-INITIAL_FORMS": "0",
+        },
+        bewijs=lambda r: sorted(
+            LeerjaarProgramma.objects.filter(leerroute=r).values_list("routejaar", "beschrijving")
+        ),
+    ),
     # --- step plan, evaluations, inspection dossier (kwaliteit) ------------------------------------
     # Starting a route in preparation: who edits a step plan (beheerders, the coordinator); the
     # form's agreement list shows nothing of B (checked on every 200).
