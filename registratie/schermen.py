@@ -62,7 +62,9 @@ def vo_aanmelden(request):
             )
             return redirect("registratie:leerling", pk=inschrijving.leerling_id)
     status = 400 if form.errors else 200
-    return render(request, "registratie/vo_aanmelden.html", {"form": form}, status=status)
+    response = render(request, "registratie/vo_aanmelden.html", {"form": form}, status=status)
+    response["Cache-Control"] = "no-store"  # a form sent back holds the typed number
+    return response
 
 
 def _aanmelden(request, form):

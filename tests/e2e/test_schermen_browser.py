@@ -149,3 +149,25 @@ def test_an_administrator_creates_an_agreement_and_activates_it_after_the_checkl
     _toegankelijk(page)
     page.screenshot(path=str(uitvoer / "overeenkomst.png"), full_page=True)
     assert Samenwerkingsovereenkomst.objects.get(naam="SOK Techniek Brug").status == "actief"
+
+
+def test_an_administrator_adds_the_programme_of_a_route(page, live_server, uitvoer):
+    route = LeerrouteFactory(naam="GLR Techniek Noord")
+    beheerder = gebruiker_met_rol(
+        "beheerder", instelling=route.overeenkomst.vo_instelling, username="vo-beheer"
+    )
+    login(page, live_server, beheerder.username)
+    page.get_by_role("navigation", name="Hoofdmenu").get_by_role("link", name="Routes").click()
+    page.get_by_role("link", name="GLR Techniek Noord").click()
+    page.get_by_label("Programma leerjaar 1").fill("Oriëntatie op techniek, PTA vmbo")
+    page.get_by_label("Programma leerjaar 2").fill("Verdieping, eerste mbo-modules")
+    page.locator("#id_onderdeel-0-naam").fill("Lassen")
+    page.locator("#id_onderdeel-0-examinering_door").select_option("mbo")
+    page.locator("#id_onderdeel-0-teambevoegdheid").check()
+    page.get_by_role("button", name="Programma opslaan").click()
+    page.wait_for_load_state()
+    assert "opgeslagen" in page.locator(".melding").inner_text()
+    assert page.locator("#id_onderdeel-0-naam").input_value() == "Lassen"
+    _toegankelijk(page)
+    page.screenshot(path=str(uitvoer / "route.png"), full_page=True)
+    assert route.programma.get(routejaar=1).onderdelen.get().teambevoegdheid
