@@ -17,6 +17,8 @@ urlpatterns = [
     path("rod/", include("registratie.rod.urls")),
     path("taken/", include("registratie.jobs.urls")),
     path("geschiedenis/", include("samenwerking.geschiedenis")),
+    path("overeenkomsten/", include("samenwerking.overeenkomsten")),
+    path("leerroutes/", include("leerroute.urls")),
     path("", include("registratie.urls")),
     path("", include("kwaliteit.urls")),
     path("api/", include("config.api_urls")),

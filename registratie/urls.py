@@ -1,6 +1,6 @@
 from django.urls import path
 
-from registratie import views
+from registratie import schermen, views
 
 app_name = "registratie"
 
@@ -18,4 +18,14 @@ urlpatterns: list = [
     path("leerlingen/<int:pk>/nummer/", views.leerling_nummer_tonen, name="leerling-nummer"),
     path("leerlingen/<int:pk>/uitstroom/", views.uitstroom_vastleggen, name="uitstroom"),
     path("monitoring/", views.monitoring, name="monitoring"),
+    # the school administrator's screens (issue 12)
+    path("aanmelden/", schermen.vo_aanmelden, name="vo-aanmelden"),
+    path("werklijst-mbo/", schermen.werklijst_mbo, name="werklijst-mbo"),
+    path("werklijst-mbo/samen/", schermen.mbo_samen, name="mbo-samen"),
+    path("werklijst-mbo/<int:pk>/", schermen.mbo_aanvullen, name="mbo-aanvullen"),
+    path("dubbele-lijst/", schermen.dubbele_lijst, name="dubbele-lijst"),
+    path("dubbele-lijst/csv/", schermen.dubbele_lijst_csv, name="dubbele-lijst-csv"),
+    path("leerlingen/<int:pk>/beeindigen/", schermen.inschrijving_beeindigen, name="beeindigen"),
+    path("leerlingen/<int:pk>/vmbo-diploma/", schermen.vmbo_diploma, name="vmbo-diploma"),
+    path("leerlingen/<int:pk>/vo-afgerond/", schermen.vo_afgerond, name="vo-afgerond"),
 ]

@@ -280,7 +280,13 @@ def _leerling_context(request, leerling, uitstroom_form=None) -> dict:
         .filter(leerling=leerling)
         .select_related("leerroute"),
         "uitstroom_form": uitstroom_form if uitstroom_form.fields["leerroute"].queryset.exists() else None,
-    }
+    } | _formulieren(request, leerling)
+
+
+def _formulieren(request, leerling) -> dict:
+    from registratie.schermen import leerling_formulieren  # the screens module builds on this one
+
+    return leerling_formulieren(request, leerling)
 
 
 @login_required

@@ -2,7 +2,8 @@ from django.contrib.auth.decorators import login_required
 from django.shortcuts import render
 
 from leerroute.models import Leerroute
-from registratie.models import Inschrijving, Leerling, Signaal
+from registratie.dashboard import dashboard
+from registratie.models import Inschrijving, Leerling
 from samenwerking.models import Samenwerkingsovereenkomst
 from samenwerking.paginering import begrensd_aantal
 from samenwerking.scope import scope_for
@@ -14,33 +15,29 @@ TELGRENS = 1000
 
 @login_required
 def home(request):
-    """The start page: what this user works with, in figures, and where to go next."""
+    """The start page per role: what this user works with, in figures that each link to the
+    filtered list behind them, and where to go next."""
     user = request.user
 
     def aantal(qs):
         return begrensd_aantal(qs, TELGRENS)
 
-    context = {
-        "heeft_rol": scope_for(user).heeft_rol,
-        "applicatiebeheer": scope_for(user).alles,
-        "tellingen": [
+    s = scope_for(user)
+    context = {"heeft_rol": s.heeft_rol, "applicatiebeheer": s.alles, "beheerder": s.alles or bool(s.beheer)}
+    if s.heeft_rol:
+        context["tellingen"] = [
             (
                 "Samenwerkingsovereenkomsten",
                 aantal(Samenwerkingsovereenkomst.objects.for_user(user)),
-                "admin:samenwerking_samenwerkingsovereenkomst_changelist",
+                "overeenkomsten:lijst",
             ),
-            ("Leerroutes", aantal(Leerroute.objects.for_user(user)), "admin:leerroute_leerroute_changelist"),
-            ("Leerlingen", aantal(Leerling.objects.for_user(user)), "admin:registratie_leerling_changelist"),
+            ("Leerroutes", aantal(Leerroute.objects.for_user(user)), "leerroutes:lijst"),
+            ("Leerlingen", aantal(Leerling.objects.for_user(user)), "registratie:leerlingen"),
             (
                 "Lopende inschrijvingen",
                 aantal(Inschrijving.objects.for_user(user).filter(einddatum__isnull=True)),
-                "admin:registratie_inschrijving_changelist",
+                "registratie:dubbele-lijst",
             ),
-            (
-                "Open signalen",
-                aantal(Signaal.objects.for_user(user).filter(status__in=["open", "overgedragen"])),
-                "admin:registratie_signaal_changelist",
-            ),
-        ],
-    }
+        ]
+        context["d"] = dashboard(user)
     return render(request, "samenwerking/home.html", context)

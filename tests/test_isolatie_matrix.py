@@ -32,9 +32,9 @@ from django.test import override_settings
 from django.urls import URLResolver, get_resolver, reverse
 from rest_framework.test import APIClient
 
-from leerroute.models import Leerroute
+from leerroute.models import LeerjaarProgramma, Leerroute
 from registratie.models import Inschrijving, Leerling, RodTerugkoppeling, Signaal, Uitstroom
-from samenwerking.models import AuditRegel
+from samenwerking.models import AuditRegel, Samenwerkingsovereenkomst
 from tests.isolatie_wereld import A_MERKTEKENS, A_ROLLEN, B_MERKTEKENS, ROLLEN, Kant, bouw_wereld
 from tests.login import inloggen
 from tests.registratie.rod_helpers import terugkoppeling_xml
@@ -208,6 +208,38 @@ def _href(naam: str, obj) -> str:
     return f'href="{reverse(naam, args=[obj.pk])}"'
 
 
+def _leerling_actie(data, a: dict) -> Regel:
+    """A write on the student page (issue 12): B's student is not found; coordinators and
+    lezers may change nothing of their own side (403)."""
+    a = {**a, "coordinator_a": VERBODEN, "lezer_vo_a": VERBODEN}
+    return Regel(
+        b=verwacht(OMGELEID, NIET_GEVONDEN, NIET_GEVONDEN, LOGIN),
+        a=a,
+        object="leerling",
+        methode="post",
+        data=data,
+        bewijs=lambda leerling: sorted(
+            Inschrijving.objects.filter(leerling=leerling).values_list(
+                "id", "einddatum", "vmbo_diploma_datum", "vo_activiteiten_afgerond_op"
+            )
+        ),
+    )
+
+
+def _overeenkomst_actie(data) -> Regel:
+    return Regel(
+        b=verwacht(OMGELEID, NIET_GEVONDEN, NIET_GEVONDEN, LOGIN),
+        a=verwacht(OMGELEID, OMGELEID, NIET_GEVONDEN, LOGIN, coordinator_a=VERBODEN, lezer_vo_a=VERBODEN),
+        object="overeenkomst",
+        methode="post",
+        data=data,
+        bewijs=lambda o: (
+            Samenwerkingsovereenkomst.objects.filter(pk=o.pk).values("status", "overstapoptie").get()
+        ),
+    )
+
+
+ALLEEN_BEHEERDERS = verwacht(OK, OK, VERBODEN, LOGIN, coordinator_a=VERBODEN, lezer_vo_a=VERBODEN)
 ALLEEN_BEHEERDER_VO_A = verwacht(OK, NIET_GEVONDEN, NIET_GEVONDEN, LOGIN, beheerder_vo_a=OK)
 OVERAL_OK = verwacht(OK, OK, OK, OK)
 
@@ -306,6 +338,94 @@ MATRIX: dict[str, Regel] = {
         b=verwacht(OMGELEID, VERBODEN, VERBODEN, LOGIN),
         kwargs=lambda o: {"taak": "check_phases"},
         methode="post",
+    ),
+    # --- the school administrator's screens (issue 12) ---------------------------------------------
+    # Intake and the mbo worklist are for the schools' beheerders; a coordinator or lezer gets 403.
+    "registratie:vo-aanmelden": Regel(b=ALLEEN_BEHEERDERS),
+    "registratie:werklijst-mbo": Regel(b=ALLEEN_BEHEERDERS),
+    # Both worlds' students have an mbo side already: no row of the worklist, for anyone (404).
+    "registratie:mbo-aanvullen": Regel(
+        b=verwacht(
+            NIET_GEVONDEN, NIET_GEVONDEN, VERBODEN, LOGIN, coordinator_a=VERBODEN, lezer_vo_a=VERBODEN
+        ),
+        a=verwacht(
+            NIET_GEVONDEN, NIET_GEVONDEN, VERBODEN, LOGIN, coordinator_a=VERBODEN, lezer_vo_a=VERBODEN
+        ),
+        object="inschrijving",
+        methode="post",
+        data=lambda w, k: {
+            "inschrijvingsvolgnummer": "MATRIX-M",
+            "startdatum": "2025-08-01",
+            "leervorm": "BOL",
+        },
+        bewijs=lambda i: Inschrijving.objects.filter(leerling_id=i.leerling_id).count(),
+    ),
+    # A row outside the user's worklist is not a choice: 400, nothing stored.
+    "registratie:mbo-samen": Regel(
+        b=verwacht(ONGELDIG, ONGELDIG, VERBODEN, LOGIN, coordinator_a=VERBODEN, lezer_vo_a=VERBODEN),
+        object="inschrijving",
+        kwargs=_geen,
+        methode="post",
+        data=lambda w, k: {"gekozen": [k.inschrijving.pk], "voorvoegsel": "MX", "leervorm": "BOL"},
+        bewijs=lambda i: Inschrijving.objects.filter(leerling_id=i.leerling_id).count(),
+    ),
+    "registratie:dubbele-lijst": _lijst_ui(
+        lambda w, k: [k.leerling.achternaam, _href("registratie:leerling", k.leerling)], zonder_rol=VERBODEN
+    ),
+    "registratie:dubbele-lijst-csv": _lijst_ui(lambda w, k: [k.leerling.achternaam], zonder_rol=VERBODEN),
+    # Ending and recording on the student page: the school whose enrolment it is.
+    "registratie:beeindigen": _leerling_actie(
+        lambda w, k: {
+            "einde-inschrijving": k.mbo_inschrijving.pk,
+            "einde-einddatum": "2025-10-01",
+            "einde-reden": "correctie",
+        },
+        # The vo-school's beheerder may not end the mbo side: not a choice of the form (400).
+        verwacht(OMGELEID, OMGELEID, NIET_GEVONDEN, LOGIN, beheerder_vo_a=ONGELDIG),
+    ),
+    "registratie:vmbo-diploma": _leerling_actie(
+        lambda w, k: {"diploma-inschrijving": k.inschrijving.pk, "diploma-datum": "2026-07-01"},
+        verwacht(OMGELEID, OMGELEID, NIET_GEVONDEN, LOGIN, beheerder_mbo_a=VERBODEN),
+    ),
+    "registratie:vo-afgerond": _leerling_actie(
+        lambda w, k: {"afgerond-inschrijving": k.inschrijving.pk, "afgerond-datum": "2026-07-01"},
+        verwacht(OMGELEID, OMGELEID, NIET_GEVONDEN, LOGIN, beheerder_mbo_a=VERBODEN),
+    ),
+    # Agreements: every role sees its own; the schools' beheerders change them (403 for others).
+    "overeenkomsten:lijst": _lijst_ui(lambda w, k: [k.overeenkomst.naam], zonder_rol=VERBODEN),
+    "overeenkomsten:nieuw": Regel(b=ALLEEN_BEHEERDERS),
+    "overeenkomsten:detail": _detail_ui("overeenkomst", dict.fromkeys(A_ROLLEN, OK)),
+    "overeenkomsten:onderdelen": _overeenkomst_actie(
+        lambda w, k: {
+            "inhoud_leerroute": "Matrix",
+            "dagelijkse_leiding": "Matrix",
+            "betrokkenheid_bedrijfsleven": "Matrix",
+            "overstapoptie": "Matrix",
+            "medezeggenschap": "Matrix",
+            "advies_medezeggenschap": "Matrix",
+            "dekt_volledige_route": "on",
+        }
+    ),
+    "overeenkomsten:activeren": _overeenkomst_actie(None),
+    # Routes: every role sees its own; the schools' beheerders change them and their programme.
+    "leerroutes:lijst": _lijst_ui(lambda w, k: [k.leerroute.naam], zonder_rol=VERBODEN),
+    "leerroutes:detail": _detail_ui("leerroute", dict.fromkeys(A_ROLLEN, OK)),
+    "leerroutes:programma": Regel(
+        b=verwacht(OMGELEID, NIET_GEVONDEN, NIET_GEVONDEN, LOGIN),
+        a=verwacht(OMGELEID, OMGELEID, NIET_GEVONDEN, LOGIN, coordinator_a=VERBODEN, lezer_vo_a=VERBODEN),
+        object="leerroute",
+        methode="post",
+        data=lambda w, k: {
+            "jaar-TOTAL_FORMS": "1",
+            "jaar-INITIAL_FORMS": "1",
+            "jaar-0-routejaar": "1",
+            "jaar-0-beschrijving": "Matrix",
+            "onderdeel-TOTAL_FORMS": "0",
+            "onderdeel-INITIAL_FORMS": "0",
+        },
+        bewijs=lambda r: sorted(
+            LeerjaarProgramma.objects.filter(leerroute=r).values_list("routejaar", "beschrijving")
+        ),
     ),
     # --- step plan, evaluations, inspection dossier (kwaliteit) ------------------------------------
     # Starting a route in preparation: who edits a step plan (beheerders, the coordinator); the
