@@ -522,17 +522,19 @@ def dlr_vo_einde_zonder_diploma(peildatum: datetime.date) -> Iterator[Bevinding]
     )
 
 
-def registraties_oneens(peildatum: datetime.date) -> Iterator[Bevinding]:
-    """R-INS-6: the running vo- and mbo-inschrijving of one student in one route disagree on
-    opleidingskenmerk or fase (one signal per field, so fixing one closes that one)."""
+def oneens_rijen(peildatum: datetime.date, filter: Q | None = None):
+    """The running mbo-inschrijvingen (within ``filter``) whose running vo-inschrijving of the same
+    student and route differs in fase or opleidingskenmerk, with both values and the route: the
+    query of R-INS-6, for the nightly run over everything and for the re-check on save."""
     vo = (
         _geldig()
         .filter(sector="vo", leerling=OuterRef("leerling"), leerroute=OuterRef("leerroute"))
         .filter(_lopend_op(peildatum))
         .order_by("-startdatum", "-id")
     )
-    rijen = (
+    return (
         _geldig()
+        .filter(filter or Q())
         .filter(sector="mbo")
         .filter(_lopend_op(peildatum))
         .annotate(
@@ -554,6 +556,12 @@ def registraties_oneens(peildatum: datetime.date) -> Iterator[Bevinding]:
             **_route_velden(),
         )
     )
+
+
+def registraties_oneens(peildatum: datetime.date) -> Iterator[Bevinding]:
+    """R-INS-6: the running vo- and mbo-inschrijving of one student in one route disagree on
+    opleidingskenmerk or fase (one signal per field, so fixing one closes that one)."""
+    rijen = oneens_rijen(peildatum)
     for r in rijen.iterator(chunk_size=_STROOM):
         for veld, label, vo_waarde, mbo_waarde in (
             ("fase", _("fase"), r["vo_fase"], r["fase"]),

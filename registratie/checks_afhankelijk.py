@@ -344,27 +344,7 @@ def overeenkomst_niet_actief(peildatum: datetime.date, filter: Q) -> list:
 def registraties_oneens(peildatum: datetime.date, filter: Q) -> list:
     """R-INS-6 for the dependents of a changed enrolment only (the nightly run has its own, over
     everything: registratie.checks.registraties_oneens, with the same sleutel per field)."""
-    vo = (
-        Inschrijving.objects.exclude(reden_einde=RedenEinde.CORRECTIE)
-        .filter(sector="vo", leerling=OuterRef("leerling"), leerroute=OuterRef("leerroute"))
-        .filter(startdatum__lte=peildatum)
-        .filter(Q(einddatum__isnull=True) | Q(einddatum__gte=peildatum))
-        .order_by("-startdatum", "-id")
-    )
-    rijen = (
-        _lopend(peildatum)
-        .filter(filter)
-        .filter(sector="mbo", startdatum__lte=peildatum)
-        .annotate(
-            vo_nr=Subquery(vo.values("id")[:1]),
-            vo_fase=Subquery(vo.values("fase")[:1]),
-            vo_kenmerk=Subquery(vo.values("opleidingskenmerk")[:1]),
-        )
-        .filter(vo_nr__isnull=False)
-        .filter(~Q(vo_fase=F("fase")) | ~Q(vo_kenmerk=F("opleidingskenmerk")))
-        .order_by("id")
-        .values("id", "leerling_id", "fase", "opleidingskenmerk", "vo_nr", "vo_fase", "vo_kenmerk", **_ROUTE)
-    )
+    rijen = checks.oneens_rijen(peildatum, filter)
     result = []
     for r in rijen:
         for veld, vo_waarde, mbo_waarde in (
