@@ -137,6 +137,8 @@ def berekenen(peildatum: datetime.date, routes) -> dict[tuple[int, int | None], 
     with connection.cursor() as cursor:
         cursor.execute(_SQL.format(rijen=rijen_sql), params)
         for route_id, cohort, *cijfers in cursor.fetchall():
+            # PostgreSQL's EXTRACT is numeric: the cohort comes back as a Decimal.
+            cohort = None if cohort is None else int(cohort)
             uitkomst[(route_id, cohort)] = _leeg() | dict(
                 zip(FIGUREN, (int(c or 0) for c in cijfers), strict=True)
             )
@@ -149,7 +151,7 @@ def berekenen(peildatum: datetime.date, routes) -> dict[tuple[int, int | None], 
     )
     for u in uitstroom:
         rij = uitkomst.setdefault(
-            (u["leerroute"], u["cohort"]),
+            (u["leerroute"], None if u["cohort"] is None else int(u["cohort"])),
             {
                 **dict.fromkeys(FIGUREN, 0),
                 "uitstroom": 0,

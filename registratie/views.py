@@ -23,7 +23,7 @@ from registratie.forms import (
     SignaalUitstroomForm,
     UitstroomForm,
 )
-from registratie.models import Inschrijving, Leerling, SignaalStatus, Uitstroom
+from registratie.models import Inschrijving, Leerling, Uitstroom
 from samenwerking import scope
 from samenwerking.identifiers import is_persoonsnummer
 from samenwerking.models import Kanaal
@@ -37,27 +37,6 @@ def _fouten(exc: ValidationError) -> str:
 
 
 # --- signals ---------------------------------------------------------------------------------------
-
-
-@login_required
-def signaal_lijst(request):
-    regel = request.GET.get("regel", "")
-    status = request.GET.get("status", "open")
-    if status not in {"open", "", *SignaalStatus.values}:
-        status = "open"
-    qs = selectors.signalen_voor(request.user, regel=regel, status=status)
-    pagina = pagineer(qs, request.GET.get("pagina"), PER_PAGINA)
-    return render(
-        request,
-        "registratie/signaal_lijst.html",
-        {
-            "pagina": pagina,
-            "regel": regel,
-            "status": status,
-            "regels": selectors.signaal_regels(request.user),
-            "statussen": SignaalStatus.choices,
-        },
-    )
 
 
 def _signaal(request, pk):
