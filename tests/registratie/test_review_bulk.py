@@ -70,10 +70,12 @@ def test_queue_counts_filters_and_summaries(wereld):
 
 
 def test_summary_names_problem_and_action():
-    tekst = "De leerling heeft geen mbo-inschrijving. Lang verhaal hier. Oplossing: leg de inschrijving vast; of niet."
-    assert (
-        selectors.samenvatting(tekst) == "De leerling heeft geen mbo-inschrijving. → leg de inschrijving vast"
+    tekst = (
+        "De leerling heeft geen mbo-inschrijving. Lang verhaal hier. "
+        "Oplossing: leg de inschrijving vast; of niet."
     )
+    verwacht = "De leerling heeft geen mbo-inschrijving. → leg de inschrijving vast"
+    assert selectors.samenvatting(tekst) == verwacht
 
 
 def test_bad_filter_values_fall_back_instead_of_failing(wereld):
