@@ -249,6 +249,7 @@ MATRIX: dict[str, Regel] = {
             "reden": "Matrix",
         },
     ),
+    "registratie:overgangen": Regel(b=verwacht(OK, OK, OK, LOGIN)),
     "registratie:bulk": Regel(
         b=verwacht(NIET_GEVONDEN, NIET_GEVONDEN, NIET_GEVONDEN, LOGIN), kwargs=lambda o: {"pk": 999999}
     ),

@@ -142,6 +142,7 @@ def paginas(user) -> list[tuple[str, str]]:
     urls += [
         ("signalen route", f"/signalen/?leerroute={route}&regel=R-INS-1&sorteer=oud"),
         ("signalen mij cohort", "/signalen/?mij=1&cohort=2024&status="),
+        ("overgangen", "/signalen/overgangen/"),
         ("monitoring route", f"/monitoring/?peildatum=2026-10-01&leerroute={route}&cohort=2024"),
     ]
     for naam, model in (

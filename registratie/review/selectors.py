@@ -150,6 +150,8 @@ def aantallen(user, f: Filter) -> dict:
 def filter_keuzes(user) -> dict:
     """The choices of the filter form: the rules among the visible signals, the visible routes
     and the instellingen of the visible agreements (a few rows each)."""
+    if not scope.scope_for(user).heeft_rol:
+        return {"regels": [], "routes": [], "instellingen": []}
     partijen = Samenwerkingsovereenkomst.objects.for_user(user, scope.VIEW).values_list(
         "vo_instelling_id", "mbo_instelling_id"
     )

@@ -14,7 +14,7 @@ from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
 from registratie.models import BulkActie, BulkSoort, SignaalStatus
-from registratie.review import selectors, services
+from registratie.review import overgangen, selectors, services
 from samenwerking import scope
 from samenwerking.paginering import pagineer
 
@@ -58,7 +58,11 @@ def bulk_starten(request):
     filter travels in the form's hidden fields)."""
     f = selectors.Filter.uit(request.POST)
     qs = selectors.afhandelbaar(request.user, selectors.wachtrij(request.user, f))
-    if request.POST.get("keuze") != "filter":
+    groep = request.POST.get("groep", "")
+    if groep:
+        # A group of the transitions view: its route, cohort and group key.
+        qs = overgangen.groep_signalen(request.user, leerroute=f.leerroute, cohort=f.cohort, groep=groep)
+    elif request.POST.get("keuze") != "filter":
         ids = [i for i in (selectors._geheel(v) for v in request.POST.getlist("ids")) if i is not None]
         qs = qs.filter(pk__in=ids)
     try:
@@ -94,3 +98,17 @@ def bulk_voortgang(request, pk):
     if request.htmx:
         return render(request, "registratie/_bulk_voortgang.html", {"bulk": bulk})
     return render(request, "registratie/bulk.html", {"bulk": bulk, "titel": _("Bulkbeslissing")})
+
+
+@login_required
+def overgangen_lijst(request):
+    """The year's transitions per route and cohort, with an action per group."""
+    leerroute = selectors._geheel(request.GET.get("leerroute"))
+    return render(
+        request,
+        "registratie/overgangen.html",
+        {
+            "groepen": overgangen.per_route_en_cohort(request.user, leerroute),
+            "kan_beslissen": _kan_beslissen(request.user),
+        },
+    )

@@ -175,3 +175,32 @@ def test_another_users_run_is_not_found(wereld):
     bulk = BulkActie.objects.create(soort="toepassen", aangevraagd_door=coordinator, signaal_ids=[], totaal=0)
     lezer = bench_paginas.ingelogd(Gebruiker.objects.get(username="demo-lezer"))
     assert lezer.get(reverse("registratie:bulk", args=[bulk.pk])).status_code == 404
+
+
+# --- the year's transitions per route and cohort -----------------------------------------------------
+
+
+def test_transitions_per_route_and_cohort_add_up_to_the_open_proposals(wereld):
+    coordinator, client = wereld
+    antwoord = client.get(reverse("registratie:overgangen"))
+    assert antwoord.status_code == 200
+    groepen = antwoord.context["groepen"]
+    totaal = sum(g.klaar + g.zonder_mbo + sum(g.geblokkeerd.values()) for g in groepen)
+    assert totaal == _voorstellen(coordinator).count() > 0
+
+
+def test_applying_a_ready_group_moves_every_student_of_it(wereld, eager):
+    coordinator, client = wereld
+    groep = next(g for g in client.get(reverse("registratie:overgangen")).context["groepen"] if g.klaar)
+    with eager():
+        client.post(
+            reverse("registratie:bulk-starten"),
+            {"leerroute": groep.leerroute, "cohort": groep.cohort, "groep": "klaar", "soort": "toepassen"},
+        )
+    bulk = BulkActie.objects.get(aangevraagd_door=coordinator)
+    # The ready group has an mbo enrolment and nothing blocking: every one goes through.
+    assert bulk.totaal == groep.klaar and bulk.gelukt == groep.klaar and bulk.mislukt == 0
+    na = {
+        (g.leerroute, g.cohort): g for g in client.get(reverse("registratie:overgangen")).context["groepen"]
+    }
+    assert (groep.leerroute, groep.cohort) not in na or na[(groep.leerroute, groep.cohort)].klaar == 0
