@@ -339,7 +339,7 @@ def monitoring(request):
             "rijen": rijen,
             "tabel": mon.tabel(rijen),
             "kop": mon.kopregel(),
-            "grafieken": mon.grafieken(rijen),
+            "grafieken": mon.grafieken(rijen, route_gekozen=keuze.leerroute is not None),
             "peildatum": m.peildatum,
             "berekend_op": m.berekend_op,
             "datum_form": datum_form,

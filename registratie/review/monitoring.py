@@ -66,7 +66,23 @@ class Keuze:
 
 
 def _label(rij: MonitoringRij) -> str:
+    if rij.cohort is None and getattr(rij, "alle_cohorten", False):
+        return rij.leerroute.naam
     return f"{rij.leerroute.naam} {rij.cohort_label}"
+
+
+def per_route(rijen: list[MonitoringRij]) -> list[MonitoringRij]:
+    """The rows summed over their cohorts, one per route: what the charts show when no route is
+    chosen (a board's overview); choosing a route compares its cohorts."""
+    totaal: dict[int, MonitoringRij] = {}
+    for r in rijen:
+        t = totaal.get(r.leerroute.pk)
+        if t is None:
+            t = totaal[r.leerroute.pk] = MonitoringRij(leerroute=r.leerroute, cohort=None)
+            t.alle_cohorten = True
+        for f, _l in KOLOMMEN:
+            setattr(t, f, getattr(t, f) + getattr(r, f))
+    return list(totaal.values())
 
 
 @dataclass
@@ -121,8 +137,10 @@ def grafiek(titel, figuren: tuple[str, ...], rijen: list[MonitoringRij]) -> dict
     }
 
 
-def grafieken(rijen: list[MonitoringRij]) -> list[dict]:
-    return [grafiek(titel, figuren, rijen) for titel, figuren in GRAFIEKEN]
+def grafieken(rijen: list[MonitoringRij], *, route_gekozen: bool) -> list[dict]:
+    """Per cohort of the chosen route, else per route over all cohorts."""
+    getoond = rijen if route_gekozen else per_route(rijen)
+    return [grafiek(titel, figuren, getoond) for titel, figuren in GRAFIEKEN]
 
 
 def kopregel() -> list[str]:
