@@ -15,6 +15,7 @@ from dataclasses import dataclass
 
 from django.utils.translation import gettext_lazy as _
 
+from registratie.review.selectors import geheel
 from registratie.selectors import MonitoringRij
 
 # (figure, column label) in the order of the table, the CSV and the XLSX.
@@ -39,13 +40,6 @@ GRAFIEKEN = (
 BREEDTE, HOOGTE, MARGE_LINKS, MARGE_ONDER = 640, 220, 40, 48
 
 
-def _geheel(waarde) -> int | None:
-    try:
-        return int(waarde)
-    except (TypeError, ValueError):
-        return None
-
-
 @dataclass
 class Keuze:
     leerroute: int | None
@@ -53,8 +47,8 @@ class Keuze:
 
     @classmethod
     def uit(cls, params) -> Keuze:
-        cohorten = sorted({c for c in (_geheel(v) for v in params.getlist("cohort")) if c is not None})
-        return cls(leerroute=_geheel(params.get("leerroute")), cohorten=cohorten)
+        cohorten = sorted({c for c in (geheel(v) for v in params.getlist("cohort")) if c is not None})
+        return cls(leerroute=geheel(params.get("leerroute")), cohorten=cohorten)
 
     def filter(self, rijen: list[MonitoringRij]) -> list[MonitoringRij]:
         return [

@@ -42,7 +42,8 @@ def afhandelbaar(user, qs):
     return qs.filter(afhandelbaar_q(user))
 
 
-def _geheel(waarde) -> int | None:
+def geheel(waarde) -> int | None:
+    """A whole number from a GET or POST value; anything else is None (no filter)."""
     try:
         return int(waarde)
     except (TypeError, ValueError):
@@ -69,9 +70,9 @@ class Filter:
         return cls(
             regel=params.get("regel", "").strip()[:20],
             status=status,
-            leerroute=_geheel(params.get("leerroute")),
-            instelling=_geheel(params.get("instelling")),
-            cohort=_geheel(params.get("cohort")),
+            leerroute=geheel(params.get("leerroute")),
+            instelling=geheel(params.get("instelling")),
+            cohort=geheel(params.get("cohort")),
             mij=params.get("mij") == "1",
             sorteer=sorteer if sorteer in SORTERINGEN else "nieuw",
         )

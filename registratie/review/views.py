@@ -63,7 +63,7 @@ def bulk_starten(request):
         # A group of the transitions view: its route, cohort and group key.
         qs = overgangen.groep_signalen(request.user, leerroute=f.leerroute, cohort=f.cohort, groep=groep)
     elif request.POST.get("keuze") != "filter":
-        ids = [i for i in (selectors._geheel(v) for v in request.POST.getlist("ids")) if i is not None]
+        ids = [i for i in (selectors.geheel(v) for v in request.POST.getlist("ids")) if i is not None]
         qs = qs.filter(pk__in=ids)
     try:
         bulk = services.starten(
@@ -103,7 +103,7 @@ def bulk_voortgang(request, pk):
 @login_required
 def overgangen_lijst(request):
     """The year's transitions per route and cohort, with an action per group."""
-    leerroute = selectors._geheel(request.GET.get("leerroute"))
+    leerroute = selectors.geheel(request.GET.get("leerroute"))
     return render(
         request,
         "registratie/overgangen.html",

@@ -2,7 +2,9 @@
 downloads). In CI a missing Chromium fails the test; locally it skips."""
 
 import os
+import re
 import shutil
+from pathlib import Path
 
 import pytest
 
@@ -47,3 +49,14 @@ def page(browser):
     page.set_default_timeout(15_000)
     yield page
     context.close()
+
+
+UITVOER = Path(__file__).resolve().parents[2] / "test-results"
+
+
+@pytest.fixture
+def uitvoer(request) -> Path:
+    """The test's output folder (test-results/<test>/, git-ignored), for its screenshot."""
+    map_ = UITVOER / re.sub(r"[^A-Za-z0-9_.-]+", "_", request.node.name)
+    map_.mkdir(parents=True, exist_ok=True)
+    return map_

@@ -7,7 +7,6 @@ import datetime
 import re
 import shutil
 import subprocess
-from pathlib import Path
 
 import pytest
 
@@ -24,15 +23,6 @@ from tests.factories import (
 )
 
 pytestmark = [pytest.mark.e2e, pytest.mark.django_db(transaction=True)]
-
-UITVOER = Path(__file__).resolve().parents[2] / "test-results"
-
-
-@pytest.fixture
-def uitvoer(request) -> Path:
-    map_ = UITVOER / re.sub(r"[^A-Za-z0-9_.-]+", "_", request.node.name)
-    map_.mkdir(parents=True, exist_ok=True)
-    return map_
 
 
 def _stap_zetten(page, url, naam, status, eigenaar=None, **velden):

@@ -5,7 +5,6 @@ its CSV against the table. Each test saves a screenshot of its main page (test-r
 
 import csv
 import io
-import re
 from pathlib import Path
 
 import pytest
@@ -16,15 +15,6 @@ from registratie.models import BulkActie, Signaal, SignaalStatus
 from tests.e2e.browser import login
 
 pytestmark = [pytest.mark.e2e, pytest.mark.django_db(transaction=True)]
-
-UITVOER = Path(__file__).resolve().parents[2] / "test-results"
-
-
-@pytest.fixture
-def uitvoer(request) -> Path:
-    map_ = UITVOER / re.sub(r"[^A-Za-z0-9_.-]+", "_", request.node.name)
-    map_.mkdir(parents=True, exist_ok=True)
-    return map_
 
 
 @pytest.fixture

@@ -8,19 +8,14 @@ import pytest
 from django.urls import reverse
 from openpyxl import load_workbook
 
-from registratie import checks, demo, selectors
-from registratie.management import bench_paginas
-from samenwerking.models import Gebruiker
+from registratie import demo, selectors
 
 pytestmark = pytest.mark.django_db
 
 
 @pytest.fixture
-def coordinator():
-    demo.genereer(studenten=40, seed=5)
-    checks.check_phases(peildatum=demo.PEILDATUM)
-    user = Gebruiker.objects.get(username="demo-coordinator")
-    return user, bench_paginas.ingelogd(user)
+def coordinator(demo_coordinator):
+    return demo_coordinator
 
 
 def _peil():

@@ -5,7 +5,6 @@ import pytest
 from django.urls import reverse
 
 from config.celery import app as celery_app
-from registratie import checks, demo
 from registratie.jobs.models import JobStatus
 from registratie.management import bench_paginas
 from registratie.models import BulkActie, Fasewissel, Signaal, SignaalStatus
@@ -27,11 +26,8 @@ def eager(django_capture_on_commit_callbacks):
 
 
 @pytest.fixture
-def wereld():
-    demo.genereer(studenten=40, seed=5)
-    checks.check_phases(peildatum=demo.PEILDATUM)
-    coordinator = Gebruiker.objects.get(username="demo-coordinator")
-    return coordinator, bench_paginas.ingelogd(coordinator)
+def wereld(demo_coordinator):
+    return demo_coordinator
 
 
 def _voorstellen(user):
@@ -204,3 +200,18 @@ def test_applying_a_ready_group_moves_every_student_of_it(wereld, eager):
         (g.leerroute, g.cohort): g for g in client.get(reverse("registratie:overgangen")).context["groepen"]
     }
     assert (groep.leerroute, groep.cohort) not in na or na[(groep.leerroute, groep.cohort)].klaar == 0
+
+
+def test_progress_polls_while_the_run_goes_on(wereld):
+    coordinator, client = wereld
+    bulk = BulkActie.objects.create(
+        soort="afwijzen",
+        aangevraagd_door=coordinator,
+        signaal_ids=list(range(10)),
+        totaal=10,
+        verwerkt=3,
+        status=JobStatus.BEZIG,
+    )
+    html = client.get(reverse("registratie:bulk", args=[bulk.pk]), HTTP_HX_REQUEST="true").content.decode()
+    assert 'hx-trigger="every 1s"' in html and "3 van 10 verwerkt (30%)" in html
+    assert "<html" not in html  # the bar alone, swapped into the page
