@@ -143,7 +143,7 @@ def paginas(user) -> list[tuple[str, str]]:
         ("signalen route", f"/signalen/?leerroute={route}&regel=R-INS-1&sorteer=oud"),
         ("signalen mij cohort", "/signalen/?mij=1&cohort=2024&status="),
         ("overgangen", "/signalen/overgangen/"),
-        ("monitoring route", f"/monitoring/?peildatum=2026-10-01&leerroute={route}&cohort=2024"),
+        ("monitoring route", f"/monitoring/?leerroute={route}&cohort=2024"),
     ]
     for naam, model in (
         ("instellingen", Instelling),
