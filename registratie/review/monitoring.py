@@ -142,6 +142,7 @@ def kopregel() -> list[str]:
         str(_("Route")),
         str(_("Cohort")),
         *(str(label) for _f, label in KOLOMMEN),
+        str(_("Uitstroom per reden")),
         str(_("Uitstroom per bestemming")),
     ]
 
@@ -153,6 +154,7 @@ def tabel(rijen: list[MonitoringRij]) -> list[list]:
             r.leerroute.naam,
             r.cohort_label,
             *(getattr(r, f) for f, _l in KOLOMMEN),
+            "; ".join(f"{reden}: {n}" for reden, n in r.uitstroom_per_reden.items()),
             "; ".join(f"{b}: {n}" for b, n in r.uitstroom_per_bestemming.items()),
         ]
         for r in rijen
