@@ -173,10 +173,12 @@ _ZIN = re.compile(r"(.+?[.!?])(\s|$)")
 
 
 def samenvatting(toelichting: str, lengte: int = 110) -> str:
-    """One line: the first sentence (what is wrong) and the start of the 'Oplossing:' part
-    (what to do); the full text stays on the detail page."""
+    """One line: the first sentence (what is wrong) and the start of the 'Oplossing:' or
+    'Voorstel:' part (what to do); the full text stays on the detail page."""
     tekst = " ".join((toelichting or "").split())
-    probleem, _, oplossing = tekst.partition("Oplossing:")
+    # The checks end their text with "Oplossing: …" (a finding) or "Voorstel: …" (a transition).
+    probleem, *rest = re.split(r"(?:Oplossing|Voorstel):", tekst, maxsplit=1)
+    oplossing = rest[0] if rest else ""
     m = _ZIN.match(probleem)
     eerste = (m.group(1) if m else probleem).strip()
     actie = re.split(r"[;.]", oplossing.strip(), maxsplit=1)[0].strip() if oplossing else ""

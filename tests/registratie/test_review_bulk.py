@@ -72,6 +72,10 @@ def test_summary_names_problem_and_action():
     )
     verwacht = "De leerling heeft geen mbo-inschrijving. → leg de inschrijving vast"
     assert selectors.samenvatting(tekst) == verwacht
+    voorstel = (
+        "Routejaar 3 begint op 1 augustus 2027. Voorstel: zet beide inschrijvingen in de mbo-fase. Klopt"
+    )
+    assert selectors.samenvatting(voorstel).endswith("→ zet beide inschrijvingen in de mbo-fase")
 
 
 def test_bad_filter_values_fall_back_instead_of_failing(wereld):
