@@ -604,4 +604,5 @@ class MonitoringCijfer(models.Model):
 
 
 from registratie.jobs.models import *  # noqa: E402,F403
+from registratie.review.models import *  # noqa: E402,F403
 from registratie.rod.models import *  # noqa: E402,F403

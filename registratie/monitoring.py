@@ -151,7 +151,7 @@ def berekenen(peildatum: datetime.date, routes) -> dict[tuple[int, int | None], 
     )
     for u in uitstroom:
         rij = uitkomst.setdefault(
-            (u["leerroute"], u["cohort"]),
+            (u["leerroute"], None if u["cohort"] is None else int(u["cohort"])),
             {
                 **dict.fromkeys(FIGUREN, 0),
                 "uitstroom": 0,

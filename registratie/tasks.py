@@ -40,3 +40,12 @@ def anonimiseren_task(self, datum: str | None = None, run_id: int | None = None)
     uitkomst = taken.als_taak(self, Taak.ANONIMISEREN, run_id=run_id, datum=_datum(datum))
     logger.info("anonimiseren: %s", uitkomst.run.aantallen)
     return uitkomst.run.aantallen
+
+
+@shared_task(name="registratie.tasks.bulk_actie_task", acks_late=True)
+def bulk_actie_task(bulk_id: int) -> dict:
+    """Run a coordinator's bulk decision on signals (registratie.review.services.uitvoeren)."""
+    from registratie.review.services import uitvoeren
+
+    bulk = uitvoeren(bulk_id)
+    return {"gelukt": bulk.gelukt, "mislukt": bulk.mislukt}

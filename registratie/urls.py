@@ -1,11 +1,15 @@
 from django.urls import path
 
 from registratie import schermen, views
+from registratie.review import views as review
 
 app_name = "registratie"
 
 urlpatterns: list = [
-    path("signalen/", views.signaal_lijst, name="signalen"),
+    path("signalen/", review.wachtrij, name="signalen"),
+    path("signalen/bulk/", review.bulk_starten, name="bulk-starten"),
+    path("signalen/bulk/<int:pk>/", review.bulk_voortgang, name="bulk"),
+    path("signalen/overgangen/", review.overgangen_lijst, name="overgangen"),
     path("signalen/<int:pk>/", views.signaal_detail, name="signaal"),
     path("signalen/<int:pk>/toepassen/", views.signaal_toepassen, name="signaal-toepassen"),
     path("signalen/<int:pk>/afwijzen/", views.signaal_afwijzen, name="signaal-afwijzen"),

@@ -9,6 +9,7 @@ from __future__ import annotations
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied, ValidationError
+from django.http import HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.utils import timezone
 from django.utils.translation import gettext as _
@@ -23,7 +24,8 @@ from registratie.forms import (
     SignaalUitstroomForm,
     UitstroomForm,
 )
-from registratie.models import Inschrijving, Leerling, SignaalStatus, Uitstroom
+from registratie.models import Inschrijving, Leerling, Uitstroom
+from registratie.review import monitoring as mon
 from samenwerking import scope
 from samenwerking.identifiers import is_persoonsnummer
 from samenwerking.models import Kanaal
@@ -37,27 +39,6 @@ def _fouten(exc: ValidationError) -> str:
 
 
 # --- signals ---------------------------------------------------------------------------------------
-
-
-@login_required
-def signaal_lijst(request):
-    regel = request.GET.get("regel", "")
-    status = request.GET.get("status", "open")
-    if status not in {"open", "", *SignaalStatus.values}:
-        status = "open"
-    qs = selectors.signalen_voor(request.user, regel=regel, status=status)
-    pagina = pagineer(qs, request.GET.get("pagina"), PER_PAGINA)
-    return render(
-        request,
-        "registratie/signaal_lijst.html",
-        {
-            "pagina": pagina,
-            "regel": regel,
-            "status": status,
-            "regels": selectors.signaal_regels(request.user),
-            "statussen": SignaalStatus.choices,
-        },
-    )
 
 
 def _signaal(request, pk):
@@ -340,13 +321,49 @@ def uitstroom_vastleggen(request, pk):
 
 @login_required
 def monitoring(request):
+    """R-MON-2 for a board: charts with their numbers, a reference date, a route and the cohorts
+    to compare; ``formaat=csv|xlsx`` downloads exactly the table shown, ``afdrukken=1`` is the
+    page without navigation for printing."""
     if not scope.scope_for(request.user).heeft_rol:
         raise PermissionDenied
-    datum_form = DatumForm(request.GET or None)
+    datum = request.GET.get("peildatum") or request.GET.get("datum") or ""
+    datum_form = DatumForm({"datum": datum} if datum else None)
     gekozen = datum_form.cleaned_data.get("datum") if datum_form.is_valid() else None
     m = selectors.monitoring_met_bron(request.user, peildatum=gekozen)
+    keuze = mon.Keuze.uit(request.GET)
+    rijen = keuze.filter(m.rijen)
+    formaat = request.GET.get("formaat")
+    if formaat in ("csv", "xlsx"):
+        return _monitoring_download(formaat, rijen, m.peildatum)
+    routes = {r.leerroute.pk: r.leerroute for r in m.rijen}
     return render(
         request,
-        "registratie/monitoring.html",
-        {"rijen": m.rijen, "peildatum": m.peildatum, "berekend_op": m.berekend_op, "datum_form": datum_form},
+        "registratie/monitoring_afdruk.html"
+        if request.GET.get("afdrukken") == "1"
+        else "registratie/monitoring.html",
+        {
+            "rijen": rijen,
+            "tabel": mon.tabel(rijen),
+            "kop": mon.kopregel(),
+            "grafieken": mon.grafieken(rijen, route_gekozen=keuze.leerroute is not None),
+            "peildatum": m.peildatum,
+            "berekend_op": m.berekend_op,
+            "datum_form": datum_form,
+            "keuze": keuze,
+            "routes": sorted(routes.values(), key=lambda r: (r.naam, r.pk)),
+            "cohorten": sorted({r.cohort for r in m.rijen if r.cohort is not None}),
+        },
     )
+
+
+def _monitoring_download(formaat: str, rijen, peildatum):
+    naam = f"monitoring-{peildatum.isoformat()}.{formaat}"
+    if formaat == "csv":
+        response = HttpResponse(mon.als_csv(rijen, peildatum), content_type="text/csv; charset=utf-8")
+    else:
+        response = HttpResponse(
+            mon.als_xlsx(rijen, peildatum),
+            content_type="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
+        )
+    response["Content-Disposition"] = f'attachment; filename="{naam}"'
+    return response

@@ -269,6 +269,22 @@ MATRIX: dict[str, Regel] = {
         lambda w, k: {"reden": "stopt", "bestemming": "vmbo", "toelichting": "Matrix"}
     ),
     "registratie:signaal-heropenen": _signaal_actie(None),
+    # Issue 13: a bulk decision only ever touches signals the user may handle (B's stays open).
+    "registratie:bulk-starten": Regel(
+        b=verwacht(OMGELEID, OMGELEID, OMGELEID, LOGIN),
+        kwargs=_geen,
+        methode="post",
+        data=lambda w, k: {
+            "keuze": "selectie",
+            "ids": [k.signaal.pk],
+            "soort": "afwijzen",
+            "reden": "Matrix",
+        },
+    ),
+    "registratie:overgangen": Regel(b=verwacht(OK, OK, OK, LOGIN)),
+    "registratie:bulk": Regel(
+        b=verwacht(NIET_GEVONDEN, NIET_GEVONDEN, NIET_GEVONDEN, LOGIN), kwargs=lambda o: {"pk": 999999}
+    ),
     "registratie:leerlingen": _lijst_ui(
         lambda w, k: [k.leerling.achternaam, _href("registratie:leerling", k.leerling)]
     ),

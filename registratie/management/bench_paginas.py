@@ -141,6 +141,14 @@ def paginas(user) -> list[tuple[str, str]]:
         ("beheer inschrijvingen", "/beheer/registratie/inschrijving/"),
         ("beheer signalen", "/beheer/registratie/signaal/"),
     ]
+    # Issue 13: the review queue and monitoring with their filters, as the dashboard links them.
+    route = eerste(Leerroute)
+    urls += [
+        ("signalen route", f"/signalen/?leerroute={route}&regel=R-INS-1&sorteer=oud"),
+        ("signalen mij cohort", "/signalen/?mij=1&cohort=2024&status="),
+        ("overgangen", "/signalen/overgangen/"),
+        ("monitoring route", f"/monitoring/?leerroute={route}&cohort=2024"),
+    ]
     for naam, model in (
         ("instellingen", Instelling),
         ("overeenkomsten", Samenwerkingsovereenkomst),

@@ -1,0 +1,190 @@
+"""The coordinator's review queue: the scoped signals with the filters of the list (the GET
+parameters the dashboard links with: regel, leerroute, instelling, cohort, status, mij=1), the
+counts per rule and per route (GROUP BYs over the filtered set), and a one-line summary."""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+
+from django.db.models import Count, Q
+
+from leerroute.models import Leerroute
+from registratie import fase, selectors
+from registratie.models import SignaalStatus
+from registratie.rod.services import BRON as BRON_ROD
+from samenwerking import scope
+from samenwerking.models import Instelling, Samenwerkingsovereenkomst
+
+# ?sorteer= → the order (each ends on a unique key, so pages never overlap)
+SORTERINGEN = {
+    "nieuw": ("-aangemaakt_op", "-id"),
+    "oud": ("aangemaakt_op", "id"),
+    "regel": ("regel", "-aangemaakt_op", "-id"),
+    "datum": ("voorgestelde_datum", "id"),
+}
+
+
+def afhandelbaar_q(user) -> Q:
+    """The signals this user may decide on (selectors.mag_signaal_afhandelen as a filter): a ROD
+    signal by the beheerders of its instelling, any other by the coordinator of its agreement;
+    everything by the applicatiebeheerder. Plain IN lists of the user's own ids, no subquery."""
+    s = scope.scope_for(user)
+    if s.alles:
+        return Q()
+    return Q(bron=BRON_ROD, instelling__in=s.beheer) | (
+        ~Q(bron=BRON_ROD) & Q(overeenkomst__in=s.overeenkomsten)
+    )
+
+
+def afhandelbaar(user, qs):
+    """The part of ``qs`` this user may decide on."""
+    return qs.filter(afhandelbaar_q(user))
+
+
+def geheel(waarde) -> int | None:
+    """A whole number from a GET or POST value; anything else is None (no filter)."""
+    try:
+        return int(waarde)
+    except (TypeError, ValueError):
+        return None
+
+
+@dataclass
+class Filter:
+    regel: str = ""
+    status: str = "open"
+    leerroute: int | None = None
+    instelling: int | None = None
+    cohort: int | None = None
+    mij: bool = False
+    sorteer: str = "nieuw"
+
+    @classmethod
+    def uit(cls, params) -> Filter:
+        """From the GET parameters; anything unknown falls back to no filter."""
+        status = params.get("status", "open")
+        if status not in {"open", "", *SignaalStatus.values}:
+            status = "open"
+        sorteer = params.get("sorteer", "nieuw")
+        return cls(
+            regel=params.get("regel", "").strip()[:20],
+            status=status,
+            leerroute=geheel(params.get("leerroute")),
+            instelling=geheel(params.get("instelling")),
+            cohort=geheel(params.get("cohort")),
+            mij=params.get("mij") == "1",
+            sorteer=sorteer if sorteer in SORTERINGEN else "nieuw",
+        )
+
+    def als_params(self) -> dict:
+        """The filter as GET parameters (for the paging links and the bulk form)."""
+        p = {
+            "regel": self.regel,
+            "status": self.status,
+            "leerroute": self.leerroute,
+            "instelling": self.instelling,
+            "cohort": self.cohort,
+            "mij": "1" if self.mij else "",
+            "sorteer": self.sorteer,
+        }
+        return {k: v for k, v in p.items() if v not in (None, "") or k == "status"}
+
+
+def _zonder_volgorde_en_regel(user, f: Filter, *, regel: bool = True, route: bool = True):
+    qs = selectors.signalen_voor(user, regel=f.regel if regel else "", status=f.status)
+    if route and f.leerroute is not None:
+        qs = qs.filter(inschrijving__leerroute_id=f.leerroute)
+    if f.instelling is not None:
+        qs = qs.filter(Q(instelling_id=f.instelling) | Q(partner_instelling_id=f.instelling))
+    if f.cohort is not None:
+        qs = qs.annotate(
+            _cohort=fase.routestartjaar_expr("inschrijving__startdatum", "inschrijving__leerjaar")
+        ).filter(_cohort=f.cohort, inschrijving__sector="vo")
+    if f.mij:
+        # Mine: what I decide on, or what was handed over to my school.
+        qs = qs.filter(afhandelbaar_q(user) | Q(toegewezen_aan__in=scope.scope_for(user).instellingen))
+    return qs
+
+
+def wachtrij(user, f: Filter):
+    """The filtered signals in the chosen order."""
+    return _zonder_volgorde_en_regel(user, f).order_by(*SORTERINGEN[f.sorteer])
+
+
+def aantallen(user, f: Filter) -> dict:
+    """Counts per rule (ignoring the rule filter, so the other rules stay in view) and per route
+    (ignoring the route filter): two GROUP BYs over the filtered signals."""
+    per_regel = (
+        _zonder_volgorde_en_regel(user, f, regel=False)
+        .order_by()
+        .values("regel")
+        .annotate(n=Count("id"))
+        .order_by("regel")
+    )
+    per_route_rijen = list(
+        _zonder_volgorde_en_regel(user, f, route=False)
+        .filter(inschrijving__isnull=False)
+        .order_by()
+        .values("inschrijving__leerroute_id")
+        .annotate(n=Count("id"))
+    )
+    namen = dict(
+        Leerroute.objects.filter(
+            pk__in=[r["inschrijving__leerroute_id"] for r in per_route_rijen]
+        ).values_list("pk", "naam")
+    )
+    per_route = sorted(
+        (
+            {
+                "id": r["inschrijving__leerroute_id"],
+                "naam": namen.get(r["inschrijving__leerroute_id"], "?"),
+                "n": r["n"],
+            }
+            for r in per_route_rijen
+        ),
+        key=lambda r: (r["naam"], r["id"]),
+    )
+    return {"per_regel": list(per_regel), "per_route": per_route}
+
+
+def filter_keuzes(user) -> dict:
+    """The choices of the filter form: the rules among the visible signals, the visible routes
+    and the instellingen of the visible agreements (a few rows each)."""
+    if not scope.scope_for(user).heeft_rol:
+        return {"regels": [], "routes": [], "instellingen": []}
+    partijen = Samenwerkingsovereenkomst.objects.for_user(user, scope.VIEW).values_list(
+        "vo_instelling_id", "mbo_instelling_id"
+    )
+    return {
+        "regels": selectors.signaal_regels(user),
+        "routes": list(
+            Leerroute.objects.for_user(user, scope.VIEW).order_by("naam", "id").values("pk", "naam")
+        ),
+        "instellingen": list(
+            Instelling.objects.filter(pk__in={i for paar in partijen for i in paar})
+            .order_by("naam", "id")
+            .values("pk", "naam")
+        ),
+    }
+
+
+_ZIN = re.compile(r"(.+?[.!?])(\s|$)")
+
+
+def samenvatting(toelichting: str, lengte: int = 110) -> str:
+    """One line: the first sentence (what is wrong) and the start of the 'Oplossing:' or
+    'Voorstel:' part (what to do); the full text stays on the detail page."""
+    tekst = " ".join((toelichting or "").split())
+    # The checks end their text with "Oplossing: …" (a finding) or "Voorstel: …" (a transition).
+    probleem, *rest = re.split(r"(?:Oplossing|Voorstel):", tekst, maxsplit=1)
+    oplossing = rest[0] if rest else ""
+    m = _ZIN.match(probleem)
+    eerste = (m.group(1) if m else probleem).strip()
+    actie = re.split(r"[;.]", oplossing.strip(), maxsplit=1)[0].strip() if oplossing else ""
+    regel = f"{_kort(eerste, lengte)} → {_kort(actie, 80)}" if actie else _kort(eerste, lengte)
+    return regel
+
+
+def _kort(tekst: str, lengte: int) -> str:
+    return tekst if len(tekst) <= lengte else tekst[: lengte - 1].rstrip() + "…"
