@@ -4,7 +4,7 @@ from django.urls import include, path
 from drf_spectacular.views import SpectacularAPIView, SpectacularSwaggerSplitView
 
 from registratie.jobs import gezond
-from samenwerking import tweestaps
+from samenwerking import api_sleutels, tweestaps
 from samenwerking import views as samenwerking_views
 
 urlpatterns = [
@@ -19,9 +19,13 @@ urlpatterns = [
     path("geschiedenis/", include("samenwerking.geschiedenis")),
     path("", include("registratie.urls")),
     path("", include("kwaliteit.urls")),
+    path("api/v1/", include(("config.api_urls", "v1"))),
+    # The unversioned alias of v1, kept for one release (deprecated in the schema).
     path("api/", include("config.api_urls")),
     path("api/schema/", SpectacularAPIView.as_view(), name="api-schema"),
     # The split view serves its start script as a file: no inline script under the CSP.
     path("api/docs/", SpectacularSwaggerSplitView.as_view(url_name="api-schema"), name="api-docs"),
     path("gezond/", gezond.health, name="health"),
+    path("api-sleutels/", api_sleutels.overzicht, name="api-sleutels"),
+    path("api-sleutels/<int:pk>/intrekken/", api_sleutels.intrekken, name="api-sleutel-intrekken"),
 ]
