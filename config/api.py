@@ -153,3 +153,14 @@ def schema_aanvullen(result, generator, request, public):
             if not pad.startswith("/api/v1/"):
                 operatie["deprecated"] = True
     return result
+
+
+def niet_gevonden(request, exception=None):
+    """handler404: under /api/ a JSON 404 (the documented Fout body), also for a URL no route
+    matches (an id that is not a number); elsewhere Django's page."""
+    from django.http import JsonResponse
+    from django.views.defaults import page_not_found
+
+    if request.path.startswith("/api/"):
+        return JsonResponse({"detail": "Niet gevonden."}, status=404)
+    return page_not_found(request, exception)

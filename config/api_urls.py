@@ -2,9 +2,11 @@
 
 Mounted at /api/v1/ and, for one release, at /api/ (marked deprecated in the schema)."""
 
+from django.urls import path
 from rest_framework.routers import DefaultRouter
 
 from leerroute.api.views import LeerrouteViewSet
+from registratie.api.importeren import ImportView
 from registratie.api.rod import RodLeveringViewSet
 from registratie.api.signalen import FasewisselViewSet, SignaalViewSet, UitstroomViewSet
 from registratie.api.views import InschrijvingViewSet, LeerlingViewSet
@@ -21,4 +23,4 @@ router.register("uitstroom", UitstroomViewSet, basename="uitstroom")
 router.register("signalen", SignaalViewSet, basename="signaal")
 router.register("rod-leveringen", RodLeveringViewSet, basename="rodlevering")
 
-urlpatterns = router.urls
+urlpatterns = [path("import/", ImportView.as_view(), name="import"), *router.urls]

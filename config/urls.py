@@ -29,3 +29,5 @@ urlpatterns = [
     path("api-sleutels/", api_sleutels.overzicht, name="api-sleutels"),
     path("api-sleutels/<int:pk>/intrekken/", api_sleutels.intrekken, name="api-sleutel-intrekken"),
 ]
+
+handler404 = "config.api.niet_gevonden"

@@ -417,6 +417,13 @@ MATRIX: dict[str, Regel] = {
     ),
     "rodlevering-detail": _alleen_leverancier(),
     "rodlevering-berichten": _alleen_leverancier(),
+    # The bulk import: a beheerder's own instelling only (chosen in the body; sent empty here: 400).
+    "import": Regel(
+        b=verwacht(ONGELDIG, ONGELDIG, VERBODEN, API_ANONIEM, coordinator_a=VERBODEN, lezer_vo_a=VERBODEN),
+        kwargs=_geen,
+        methode="post",
+        api=True,
+    ),
     # The API keys screen: an instelling's beheerders only (the applicatiebeheerder uses /beheer/).
     "api-sleutels": Regel(
         b=verwacht(VERBODEN, VERBODEN, VERBODEN, LOGIN, beheerder_vo_a=OK, beheerder_mbo_a=OK),
