@@ -80,6 +80,7 @@ class _Context:
 
     def __init__(self, rijen: list[dict], instelling, door):
         self.instelling, self.door = instelling, door
+        self.aangeraakt: list = []  # the cached rows the current row changed in memory
         routes = Leerroute.objects.filter(
             Q(overeenkomst__vo_instelling=instelling) | Q(overeenkomst__mbo_instelling=instelling)
         )
@@ -97,6 +98,14 @@ class _Context:
             i.inschrijvingsvolgnummer: i
             for i in Inschrijving.objects.filter(instelling=instelling, inschrijvingsvolgnummer__in=nummers)
         }
+
+
+def _herstel(ctx: _Context) -> None:
+    """After a failed row (its savepoint rolled back): the cached rows it changed in memory go
+    back to what is stored, so the next row compares with the database, not with the bad row."""
+    for obj in ctx.aangeraakt:
+        obj.refresh_from_db()
+    ctx.aangeraakt.clear()
 
 
 def _zet(obj, waarden: dict) -> bool:
@@ -119,6 +128,7 @@ def _leerling(rij: dict, ctx: _Context) -> tuple[Leerling, bool]:
         return leerling, True
     # The partner school's student is linked, not changed: only the school that entered them edits.
     if bestaand.instelling_id == ctx.instelling.pk:
+        ctx.aangeraakt.append(bestaand)
         return bestaand, _zet(bestaand, waarden)
     return bestaand, False
 
@@ -155,6 +165,7 @@ def _inschrijving(rij: dict, ctx: _Context, leerling: Leerling) -> tuple[Inschri
         )
         nieuw.leerling = leerling if leerling.pk else None
         return nieuw, True
+    ctx.aangeraakt.append(bestaand)
     return bestaand, _zet(bestaand, waarden)
 
 
@@ -210,7 +221,9 @@ def importeer(inhoud: bytes, naam: str, *, instelling, door, dry_run: bool, voor
                     actie = _rij(rij, ctx)
             except ValidationError as exc:
                 rapport.fouten.extend(_fouten(exc, nummer, koppeling))
+                _herstel(ctx)
             else:
+                ctx.aangeraakt.clear()
                 setattr(rapport, actie, getattr(rapport, actie) + 1)
                 if actie != "ongewijzigd":
                     rapport.acties.append((nummer, actie))

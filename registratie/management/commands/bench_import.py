@@ -20,7 +20,19 @@ from registratie.importeren import importeer
 from samenwerking.identifiers import bsn_with_check_digit
 from samenwerking.models import Instelling, Lidmaatschap, Samenwerkingsovereenkomst
 
-KOP = "bsn;voorletters;achternaam;geboortedatum;leerroute;inschrijvingsvolgnummer;startdatum;fase;leerjaar;leerweg"
+KOLOMMEN = (
+    "bsn",
+    "voorletters",
+    "achternaam",
+    "geboortedatum",
+    "leerroute",
+    "inschrijvingsvolgnummer",
+    "startdatum",
+    "fase",
+    "leerjaar",
+    "leerweg",
+)
+KOP = ";".join(KOLOMMEN)
 
 
 class Terugdraaien(Exception):
@@ -67,7 +79,11 @@ class Command(BaseCommand):
         vo = Instelling.objects.create(naam="Bench vmbo", brin="99ZZ", soort="vo", bestuur=bestuur)
         mbo = Instelling.objects.create(naam="Bench mbo", brin="99ZY", soort="mbo", bestuur=bestuur)
         overeenkomst = Samenwerkingsovereenkomst.objects.create(
-            naam="Bench", soort="sok", vo_instelling=vo, mbo_instelling=mbo, ingangsdatum=datetime.date(2024, 8, 1)
+            naam="Bench",
+            soort="sok",
+            vo_instelling=vo,
+            mbo_instelling=mbo,
+            ingangsdatum=datetime.date(2024, 8, 1),
         )
         overeenkomst.status = "actief"
         overeenkomst.save()
@@ -94,6 +110,7 @@ class Command(BaseCommand):
             r = importeer(inhoud, "bench.csv", instelling=vo, door=door, dry_run=dry_run)
             duur = time.perf_counter() - begin
             self.stdout.write(
-                f"{naam}: {rijen} rijen in {duur:.1f} s ({rijen / duur:.0f} rijen/s); aangemaakt "
-                f"{r.aangemaakt}, gewijzigd {r.gewijzigd}, ongewijzigd {r.ongewijzigd}, fouten {len(r.fouten)}"
+                f"{naam}: {rijen} rijen in {duur:.1f} s ({rijen / duur:.0f} rijen/s); "
+                f"aangemaakt {r.aangemaakt}, gewijzigd {r.gewijzigd}, ongewijzigd {r.ongewijzigd}, "
+                f"fouten {len(r.fouten)}"
             )
