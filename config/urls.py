@@ -3,6 +3,7 @@ from django.contrib.auth import views as auth_views
 from django.urls import include, path
 from drf_spectacular.views import SpectacularAPIView, SpectacularSwaggerSplitView
 
+from registratie.importeren import scherm as importeer_scherm
 from registratie.jobs import gezond
 from samenwerking import api_sleutels, tweestaps
 from samenwerking import views as samenwerking_views
@@ -27,6 +28,7 @@ urlpatterns = [
     path("api/docs/", SpectacularSwaggerSplitView.as_view(url_name="api-schema"), name="api-docs"),
     path("gezond/", gezond.health, name="health"),
     path("api-sleutels/", api_sleutels.overzicht, name="api-sleutels"),
+    path("importeren/", importeer_scherm.importeren, name="importeren"),
     path("api-sleutels/<int:pk>/intrekken/", api_sleutels.intrekken, name="api-sleutel-intrekken"),
 ]
 

@@ -424,6 +424,10 @@ MATRIX: dict[str, Regel] = {
         methode="post",
         api=True,
     ),
+    # The import screen: a beheerder picks one of its own instellingen (the form offers no other).
+    "importeren": Regel(
+        b=verwacht(VERBODEN, VERBODEN, VERBODEN, LOGIN, beheerder_vo_a=OK, beheerder_mbo_a=OK)
+    ),
     # The API keys screen: an instelling's beheerders only (the applicatiebeheerder uses /beheer/).
     "api-sleutels": Regel(
         b=verwacht(VERBODEN, VERBODEN, VERBODEN, LOGIN, beheerder_vo_a=OK, beheerder_mbo_a=OK),

@@ -10,6 +10,7 @@ from openpyxl import Workbook
 from rest_framework.test import APIClient
 
 from registratie.importeren import importeer
+from registratie.management.commands import bench_import
 from registratie.models import ImportKoppeling, Inschrijving, Leerling
 from samenwerking.models import AuditRegel, Kanaal
 from tests.factories import (
@@ -22,20 +23,8 @@ from tests.factories import (
 )
 
 pytestmark = pytest.mark.django_db
-KOP = ";".join(
-    [
-        "bsn",
-        "voorletters",
-        "achternaam",
-        "geboortedatum",
-        "leerroute",
-        "inschrijvingsvolgnummer",
-        "startdatum",
-        "fase",
-        "leerjaar",
-        "leerweg",
-    ]
-)
+# The LAS columns of the benchmark's file (bsn … leerweg), semicolon separated.
+KOP = bench_import.KOP
 
 
 @pytest.fixture
@@ -163,3 +152,20 @@ def test_the_command_and_the_api(w, tmp_path, capsys):
     body = r.json()
     assert body["rijen"] == 4 and body["ongewijzigd"] == 3
     assert [(f["rij"], f["regel"]) for f in body["fouten"]] == [(5, "R-INS-1")]
+
+
+def test_the_upload_screen_shows_the_dry_run_then_imports(w, client):
+    from tests.login import inloggen
+
+    vo, _mbo, route, beheerder = w
+    inloggen(client, beheerder)
+    assert client.get("/importeren/").status_code == 200
+    bestand = io.BytesIO(vo_csv(route, 3, fout_op={1}))
+    bestand.name = "las.csv"
+    r = client.post("/importeren/", {"instelling": vo.pk, "bestand": bestand})
+    assert r.status_code == 400 and "R-INS-1" in r.content.decode()
+    assert not Inschrijving.objects.exists()
+    bestand = io.BytesIO(vo_csv(route, 3))
+    bestand.name = "las.csv"
+    r = client.post("/importeren/", {"instelling": vo.pk, "bestand": bestand, "echt": "on"})
+    assert r.status_code == 200 and Inschrijving.objects.count() == 3
