@@ -1,6 +1,7 @@
 """API conventions shared by every endpoint."""
 
 from django.core.exceptions import ValidationError as DjangoValidationError
+from django.db import IntegrityError
 from rest_framework import status
 from rest_framework.response import Response
 from rest_framework.views import exception_handler as drf_exception_handler
@@ -39,7 +40,127 @@ def exception_handler(exc, context):
             {"title": "Ongeldige invoer", "invalidParams": invalid_params(detail)},
             status=status.HTTP_400_BAD_REQUEST,
         )
+    if isinstance(exc, IntegrityError):
+        # A constraint the rules did not catch first (two writers at once): nothing was saved.
+        return Response(
+            {
+                "detail": "Conflict met een bestaande rij; er is niets opgeslagen. "
+                "Haal de gegevens opnieuw op."
+            },
+            status=status.HTTP_409_CONFLICT,
+        )
     response = drf_exception_handler(exc, context)
     if response is not None and response.status_code == 400 and isinstance(response.data, dict):
         response.data = {"title": "Ongeldige invoer", "invalidParams": invalid_params(response.data)}
     return response
+
+
+# --- the schema: every status code an operation can answer, and the deprecated alias ------------------
+
+FOUT = {
+    "type": "object",
+    "description": "Een fout, met een uitleg in het Nederlands.",
+    "properties": {"detail": {"type": "string", "description": "Wat er mis is."}},
+    "required": ["detail"],
+}
+ONGELDIGE_INVOER = {
+    "type": "object",
+    "description": "De invoer is geweigerd: per veld welke regel en waarom. Er is niets opgeslagen.",
+    "properties": {
+        "title": {"type": "string", "description": "Altijd 'Ongeldige invoer'."},
+        "invalidParams": {
+            "type": "array",
+            "items": {
+                "type": "object",
+                "properties": {
+                    "name": {"type": "string", "description": "Het veld (nonFieldErrors: het geheel)."},
+                    "code": {
+                        "type": "string",
+                        "description": "Soort fout, bijvoorbeeld required of invalid.",
+                    },
+                    "rule": {
+                        "type": "string",
+                        "nullable": True,
+                        "description": "Id van de regel uit het domein (R-INS-2, …), als een regel weigert.",
+                    },
+                    "reason": {"type": "string", "description": "De melding, met het regel-id vooraan."},
+                },
+                "required": ["name", "code", "rule", "reason"],
+            },
+        },
+    },
+    "required": ["title", "invalidParams"],
+}
+FOUT_REF = {"$ref": "#/components/schemas/Fout"}
+
+STATUS_UITLEG = {
+    "400": "Ongeldige invoer (of een ongeldige filterwaarde): invalidParams noemt veld, regel-id en reden.",
+    "401": "Geen of een ongeldige API-sleutel; de header WWW-Authenticate noemt het schema (Token).",
+    "403": "U bent ingelogd, maar uw rol of de bevoegdheid van de sleutel staat dit niet toe.",
+    "404": "Bestaat niet, of valt buiten de instellingen en leerroutes die u mag zien.",
+    "409": "Conflict met de huidige toestand (bijvoorbeeld: het signaal is al afgehandeld).",
+    "412": "If-Match komt niet overeen met de huidige ETag: iemand anders wijzigde het object intussen.",
+    "428": "Een wijziging (PUT/PATCH) vraagt de header If-Match met de ETag die GET gaf.",
+    "429": "Te veel verzoeken met deze sleutel; probeer het na Retry-After seconden opnieuw.",
+}
+
+
+def _codes(pad: str, methode: str) -> list[str]:
+    codes = ["400", "401", "403", "429"]
+    if "{" in pad or methode != "get":
+        codes.append("404")
+    if methode in ("post", "put", "patch", "delete"):
+        codes.append("409")
+    if methode in ("put", "patch") or (methode == "post" and "{" in pad):
+        codes.append("412")
+    if methode in ("put", "patch"):
+        codes.append("428")
+    return codes
+
+
+def schema_aanvullen(result, generator, request, public):
+    """drf-spectacular postprocessing hook: document every error status on every operation (with
+    a Dutch description and body schema), the ETag header of a detail GET, and mark the /api/ alias
+    of /api/v1/ deprecated."""
+    schemas = result.setdefault("components", {}).setdefault("schemas", {})
+    schemas["Fout"] = FOUT
+    schemas["OngeldigeInvoer"] = ONGELDIGE_INVOER
+    for pad, operaties in result.get("paths", {}).items():
+        for methode, operatie in operaties.items():
+            antwoorden = operatie.setdefault("responses", {})
+            for code in _codes(pad, methode):
+                schema = {"$ref": "#/components/schemas/OngeldigeInvoer"} if code == "400" else FOUT_REF
+                antwoorden.setdefault(
+                    code,
+                    {"description": STATUS_UITLEG[code], "content": {"application/json": {"schema": schema}}},
+                )
+            if methode == "get" and "{" in pad and "200" in antwoorden:
+                antwoorden["200"].setdefault("headers", {})["ETag"] = {
+                    "schema": {"type": "string"},
+                    "description": "Versie van het object; stuur hem terug als If-Match bij een wijziging.",
+                }
+            if methode in ("put", "patch", "post") and "{" in pad:
+                operatie.setdefault("parameters", []).append(
+                    {
+                        "name": "If-Match",
+                        "in": "header",
+                        "required": False,
+                        "schema": {"type": "string"},
+                        "description": "ETag van het object zoals u het ophaalde. Verplicht bij PUT en "
+                        "PATCH (anders 428); bij een actie (POST) gecontroleerd als hij is meegestuurd.",
+                    }
+                )
+            if not pad.startswith("/api/v1/"):
+                operatie["deprecated"] = True
+    return result
+
+
+def niet_gevonden(request, exception=None):
+    """handler404: under /api/ a JSON 404 (the documented Fout body), also for a URL no route
+    matches (an id that is not a number); elsewhere Django's page."""
+    from django.http import JsonResponse
+    from django.views.defaults import page_not_found
+
+    if request.path.startswith("/api/"):
+        return JsonResponse({"detail": "Niet gevonden."}, status=404)
+    return page_not_found(request, exception)

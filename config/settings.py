@@ -37,6 +37,8 @@ LEERROUTE_VERSLEUTELSLEUTELS  comma-separated Fernet keys for BSN/onderwijsnumme
                         encrypts, all decrypt (rotation). Required in production.
 LEERROUTE_BSN_HASHSLEUTEL  secret key (32+ characters) of the keyed hash that finds a student by
                         exact number. Required in production; changing it needs a rehash.
+LEERROUTE_API_TEMPO     requests per API key (or user) before the API answers 429, "<n>/<minute|hour>"
+                        (default "600/minute")
 MEDIA_ROOT              where stored files (ROD deliveries) go (default ./media)
 LOG_LEVEL               root log level (default INFO)
 DJANGO_CSRF_TRUSTED_ORIGINS  comma separated origins with scheme that may POST forms, e.g.
@@ -265,9 +267,12 @@ REST_FRAMEWORK = {
         # Browser sessions (which samenwerking.tweestaps holds to the two-step login) and, for
         # school software, a token created by an applicatiebeheerder in /beheer/. No Basic
         # authentication: a password alone would bypass the two-step login.
+        # The key first: its WWW-Authenticate header makes a missing or wrong key a 401.
+        "samenwerking.api.sleutels.SleutelAuthenticatie",
         "rest_framework.authentication.SessionAuthentication",
-        "rest_framework.authentication.TokenAuthentication",
     ],
+    # Per API key (or user), counted in the cache; LEERROUTE_API_TEMPO sets the rate.
+    "DEFAULT_THROTTLE_CLASSES": ["samenwerking.api.sleutels.PerSleutelThrottle"],
     "DEFAULT_PERMISSION_CLASSES": ["rest_framework.permissions.IsAuthenticated"],
     "DEFAULT_FILTER_BACKENDS": ["django_filters.rest_framework.DjangoFilterBackend"],
     # Previous/next links without a total: no exact COUNT over a huge scoped set.
@@ -276,10 +281,17 @@ REST_FRAMEWORK = {
     "DEFAULT_SCHEMA_CLASS": "drf_spectacular.openapi.AutoSchema",
     "EXCEPTION_HANDLER": "config.api.exception_handler",
 }
+# Requests per API key (or user) before 429, as "<n>/<second|minute|hour|day>".
+LEERROUTE_API_TEMPO = env("LEERROUTE_API_TEMPO", "600/minute")
 SPECTACULAR_SETTINGS = {
     "TITLE": "Leerroute API",
     "DESCRIPTION": "Doorlopende en geïntegreerde leerroutes vmbo-mbo",
     "VERSION": "1",
+    # Every error status documented, the ETag/If-Match headers, and /api/ marked as deprecated alias.
+    "POSTPROCESSING_HOOKS": [
+        "drf_spectacular.hooks.postprocess_schema_enums",
+        "config.api.schema_aanvullen",
+    ],
     "SERVE_INCLUDE_SCHEMA": False,
     # Swagger UI from the installed drf-spectacular-sidecar, not a CDN (works offline, fits the CSP).
     "SWAGGER_UI_DIST": "SIDECAR",
@@ -290,6 +302,9 @@ SPECTACULAR_SETTINGS = {
         "InstellingSoortEnum": "samenwerking.models.InstellingSoort",
         "OvereenkomstSoortEnum": "samenwerking.models.OvereenkomstSoort",
         "OpleidingskenmerkEnum": "leerroute.models.Opleidingskenmerk",
+        "FaseEnum": "registratie.models.Fase",
+        "RedenEindeEnum": "registratie.models.RedenEinde",
+        "UitstroomRedenEnum": "registratie.models.UitstroomReden",
     },
 }
 

@@ -3,8 +3,9 @@ from django.contrib.auth import views as auth_views
 from django.urls import include, path
 from drf_spectacular.views import SpectacularAPIView, SpectacularSwaggerSplitView
 
+from registratie.importeren import scherm as importeer_scherm
 from registratie.jobs import gezond
-from samenwerking import tweestaps
+from samenwerking import api_sleutels, tweestaps
 from samenwerking import views as samenwerking_views
 
 urlpatterns = [
@@ -21,9 +22,16 @@ urlpatterns = [
     path("leerroutes/", include("leerroute.urls")),
     path("", include("registratie.urls")),
     path("", include("kwaliteit.urls")),
+    path("api/v1/", include(("config.api_urls", "v1"))),
+    # The unversioned alias of v1, kept for one release (deprecated in the schema).
     path("api/", include("config.api_urls")),
     path("api/schema/", SpectacularAPIView.as_view(), name="api-schema"),
     # The split view serves its start script as a file: no inline script under the CSP.
     path("api/docs/", SpectacularSwaggerSplitView.as_view(url_name="api-schema"), name="api-docs"),
     path("gezond/", gezond.health, name="health"),
+    path("api-sleutels/", api_sleutels.overzicht, name="api-sleutels"),
+    path("importeren/", importeer_scherm.importeren, name="importeren"),
+    path("api-sleutels/<int:pk>/intrekken/", api_sleutels.intrekken, name="api-sleutel-intrekken"),
 ]
+
+handler404 = "config.api.niet_gevonden"

@@ -606,3 +606,30 @@ class MonitoringCijfer(models.Model):
 from registratie.jobs.models import *  # noqa: E402,F403
 from registratie.review.models import *  # noqa: E402,F403
 from registratie.rod.models import *  # noqa: E402,F403
+
+
+class ImportKoppeling(models.Model):
+    """How one instelling's school administration export names our import columns: {our column:
+    their column}, saved so every next import of that export reads the same (registratie.importeren)."""
+
+    instelling = models.OneToOneField(
+        Instelling, on_delete=models.CASCADE, related_name="import_koppeling", verbose_name=_("instelling")
+    )
+    kolommen = models.JSONField(_("kolommen"), default=dict)
+    gewijzigd_op = models.DateTimeField(_("gewijzigd op"), auto_now=True)
+
+    objects = scope.ScopedQuerySet.as_manager()
+
+    @staticmethod
+    def scope_q(s: scope.Scope, action: str) -> Q:
+        return Q(instelling__in=s.beheer)
+
+    class Meta:
+        verbose_name = _("kolomkoppeling voor de import")
+        verbose_name_plural = _("kolomkoppelingen voor de import")
+
+    def __str__(self):
+        return f"{self.instelling}"
+
+    def audit_instellingen(self):
+        return self.instelling_id, None

@@ -57,6 +57,7 @@ def _row(instance, *, actie, door, kanaal, oud, nieuw) -> AuditRegel:
         nieuw=nieuw,
         instelling_id=instelling,
         partner_instelling_id=partner,
+        api_sleutel=getattr(door, "api_sleutel_naam", ""),  # set by the API's key authentication
     )
 
 

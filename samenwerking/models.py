@@ -444,6 +444,9 @@ class AuditRegel(models.Model):
         related_name="+",
         verbose_name=_("partnerinstelling"),
     )
+    # The name of the API key a write came through (channel API), so a beheerder sees which
+    # school system changed what; blank for every other channel.
+    api_sleutel = models.CharField(_("API-sleutel"), max_length=100, blank=True, default="")
 
     objects = scope.ScopedQuerySet.as_manager()
 
@@ -462,3 +465,58 @@ class AuditRegel(models.Model):
 
     def __str__(self):
         return f"{self.tijdstip:%Y-%m-%d %H:%M} {self.get_actie_display()} {self.object_repr}"
+
+
+class ApiScope(models.TextChoices):
+    LEZEN = "lezen", _("lezen")
+    LEZEN_SCHRIJVEN = "lezen-schrijven", _("lezen en schrijven")
+
+
+class ApiSleutel(models.Model):
+    """An API key of one instelling, made by one of its beheerders for a school system. Only a
+    hash of the key is stored (the key is shown once, when made). A request with the key sees
+    what a lezer (scope lezen) or a beheerder (lezen-schrijven) of that one instelling sees, as
+    long as the beheerder who made it still is one; writes are audited under the key's name."""
+
+    instelling = models.ForeignKey(
+        Instelling, on_delete=models.CASCADE, related_name="api_sleutels", verbose_name=_("instelling")
+    )
+    naam = models.CharField(_("naam"), max_length=100, help_text=_("Bijvoorbeeld het leerlingvolgsysteem."))
+    bevoegdheid = models.CharField(_("bevoegdheid"), max_length=16, choices=ApiScope.choices)
+    prefix = models.CharField(_("begin van de sleutel"), max_length=8)
+    sleutel_hash = models.CharField(max_length=64, unique=True)
+    aangemaakt_door = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        on_delete=models.PROTECT,
+        related_name="+",
+        verbose_name=_("aangemaakt door"),
+    )
+    aangemaakt_op = models.DateTimeField(_("aangemaakt op"), auto_now_add=True)
+    ingetrokken_op = models.DateTimeField(_("ingetrokken op"), null=True, blank=True)
+    laatst_gebruikt_op = models.DateTimeField(_("laatst gebruikt op"), null=True, blank=True)
+
+    objects = scope.ScopedQuerySet.as_manager()
+
+    @staticmethod
+    def scope_q(s: scope.Scope, action: str) -> Q:
+        """Only the instelling's own beheerders see and revoke its keys."""
+        return Q(instelling__in=s.beheer)
+
+    class Meta:
+        verbose_name = _("API-sleutel")
+        verbose_name_plural = _("API-sleutels")
+        ordering = ["instelling", "naam", "id"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["instelling", "naam"],
+                condition=Q(ingetrokken_op__isnull=True),
+                name="api_sleutel_naam_uniek_per_instelling",
+                violation_error_message=_("Deze instelling heeft al een geldige API-sleutel met deze naam."),
+            )
+        ]
+
+    def __str__(self):
+        return f"{self.naam} ({self.instelling})"
+
+    def audit_instellingen(self):
+        return self.instelling_id, None

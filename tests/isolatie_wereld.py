@@ -22,6 +22,7 @@ from leerroute.models import LeerjaarProgramma
 from registratie import services
 from registratie.models import Fasewissel, Leerling, RodLevering, Signaal, Uitstroom
 from registratie.rod import services as rod_services
+from samenwerking.api.sleutels import sleutel_aanmaken
 from samenwerking.models import AuditRegel, Lidmaatschap
 from tests.factories import (
     BestuurFactory,
@@ -56,6 +57,7 @@ B_MERKTEKENS = (
     "SOK Zuid",
     "Route Zuid",
     "Afwijking Zuid",
+    "Koppeling Zuid",
     "Programma Zuid",
     "beheerder-zuid",
     "coordinator-zuid",
@@ -86,6 +88,7 @@ class Kant:
     uitstroom: object = None
     signaal: object = None
     levering: object = None  # the vo-school's ROD delivery
+    api_sleutel: object = None  # the vo-school's API key (samenwerking.ApiSleutel)
     auditregel: object = None
     beheerder: object = None  # the vo-school's beheerder
     lidmaatschap: object = None
@@ -178,6 +181,9 @@ def _kant(naam: str, app) -> Kant:
     k.lidmaatschap = Lidmaatschap.objects.get(gebruiker=k.beheerder)
     k.auditregel = AuditRegel.objects.filter(instelling=k.vo).order_by("id").first()
     k.token = TokenProxy.objects.get(pk=Token.objects.create(user=k.beheerder).pk)
+    k.api_sleutel, _sleutel = sleutel_aanmaken(
+        instelling=k.vo, naam=f"Koppeling {naam}", bevoegdheid="lezen", door=k.beheerder
+    )
     k.authenticator = TOTPDevice.objects.create(user=k.beheerder, name=f"Telefoon {naam}", confirmed=True)
     axes = {"username": k.beheerder.username, "ip_address": "192.0.2.1", "user_agent": "matrix"}
     axes |= {"http_accept": "text/html", "path_info": "/inloggen/"}

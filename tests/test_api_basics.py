@@ -177,13 +177,18 @@ def test_coordinator_cannot_post(w):
 
 
 def test_anonymous_cannot_read_or_write(w):
-    assert api().get("/api/leerlingen/").status_code == 403
-    assert api().post("/api/inschrijvingen/", mbo_post(w), format="json").status_code == 403
+    """No key (or a wrong one): 401 with WWW-Authenticate naming the Token scheme."""
+    response = api().get("/api/leerlingen/")
+    assert response.status_code == 401 and response["WWW-Authenticate"] == "Token"
+    assert api().post("/api/inschrijvingen/", mbo_post(w), format="json").status_code == 401
+    wrong = APIClient()
+    wrong.credentials(HTTP_AUTHORIZATION="Token geen-geldige-sleutel")
+    assert wrong.get("/api/v1/leerlingen/").status_code == 401
     assert not Inschrijving.objects.filter(sector="mbo").exists()
 
 
-def test_students_are_not_written_through_the_api(w):
-    response = api(w.beheerder_vo1).post("/api/leerlingen/", {"achternaam": "X"}, format="json")
+def test_students_cannot_be_deleted_through_the_api(w):
+    response = api(w.beheerder_vo1).delete(f"/api/v1/leerlingen/{w.a.pk}/")
     assert response.status_code == 405
 
 

@@ -34,7 +34,7 @@ from rest_framework.test import APIClient
 
 from leerroute.models import LeerjaarProgramma, Leerroute
 from registratie.models import Inschrijving, Leerling, RodTerugkoppeling, Signaal, Uitstroom
-from samenwerking.models import AuditRegel, Samenwerkingsovereenkomst
+from samenwerking.models import ApiSleutel, AuditRegel, Samenwerkingsovereenkomst
 from tests.isolatie_wereld import A_MERKTEKENS, A_ROLLEN, B_MERKTEKENS, ROLLEN, Kant, bouw_wereld
 from tests.login import inloggen
 from tests.registratie.rod_helpers import terugkoppeling_xml
@@ -166,7 +166,7 @@ def _signaal_actie(data) -> Regel:
     )
 
 
-def _api_lijst(obj: str, *, publiek: bool = False, a=None) -> Regel:
+def _api_lijst(obj: str, *, publiek: bool = False, a=None, a_verborgen: tuple = ()) -> Regel:
     return Regel(
         b=verwacht(OK, OK, LEEG, API_ANONIEM),
         a=a if a is not None else dict.fromkeys(A_ROLLEN, OK),
@@ -175,6 +175,7 @@ def _api_lijst(obj: str, *, publiek: bool = False, a=None) -> Regel:
         api=True,
         lijst=True,
         publiek_b=publiek,
+        a_verborgen=a_verborgen,
     )
 
 
@@ -185,6 +186,41 @@ def _api_detail(obj: str, *, publiek: bool = False) -> Regel:
         object=obj,
         api=True,
         publiek_b=publiek,
+    )
+
+
+def _api_inschrijving_actie() -> Regel:
+    weigeren = {"coordinator_a": VERBODEN, "lezer_vo_a": VERBODEN}
+    return Regel(
+        b=verwacht(ONGELDIG, NIET_GEVONDEN, VERBODEN, API_ANONIEM, **weigeren),
+        a=verwacht(ONGELDIG, NIET_GEVONDEN, VERBODEN, API_ANONIEM, beheerder_vo_a=ONGELDIG, **weigeren),
+        object="inschrijving",
+        methode="post",
+        api=True,
+        bewijs=lambda i: Inschrijving.objects.filter(pk=i.pk).values().get(),
+    )
+
+
+def _api_signaal_actie(data, *, app=OK) -> Regel:
+    return Regel(
+        b=verwacht(app, NIET_GEVONDEN, VERBODEN, API_ANONIEM, lezer_vo_a=VERBODEN),
+        a=verwacht(app, VERBODEN, VERBODEN, API_ANONIEM, coordinator_a=app),
+        object="signaal",
+        methode="post",
+        data=data,
+        api=True,
+        bewijs=lambda s: (
+            Signaal.objects.filter(pk=s.pk).values("status", "afhandeling", "toegewezen_aan").get()
+        ),
+    )
+
+
+def _alleen_leverancier() -> Regel:
+    return Regel(
+        b=verwacht(OK, NIET_GEVONDEN, NIET_GEVONDEN, API_ANONIEM),
+        a=verwacht(OK, NIET_GEVONDEN, NIET_GEVONDEN, API_ANONIEM, beheerder_vo_a=OK),
+        object="levering",
+        api=True,
     )
 
 
@@ -495,6 +531,59 @@ MATRIX: dict[str, Regel] = {
     ),
     "inschrijving-list": _api_lijst("inschrijving"),
     "inschrijving-detail": _api_detail("inschrijving"),
+    # --- API v1 writes and resources (issue 14) ---------------------------------------------------
+    # Actions on an enrolment change it: only a beheerder of its own instelling (the partner school
+    # gets 404, lezer/coordinator/no role 403). Sent without a body, so those allowed get a 400.
+    "inschrijving-beeindigen": _api_inschrijving_actie(),
+    "inschrijving-fase": _api_inschrijving_actie(),
+    "inschrijving-diplomadatum": _api_inschrijving_actie(),
+    "fasewissel-list": _api_lijst("fasewissel"),
+    "fasewissel-detail": _api_detail("fasewissel"),
+    "uitstroom-list": _api_lijst("uitstroom"),
+    "uitstroom-detail": _api_detail("uitstroom"),
+    "signaal-list": _api_lijst("signaal"),
+    "signaal-detail": _api_detail("signaal"),
+    # Deciding on a signal: the coordinator of the agreement (and the applicatiebeheerder), as on screen.
+    "signaal-toepassen": _api_signaal_actie(None, app=ONGELDIG),  # R-INS-6 proposes no fase change
+    "signaal-afwijzen": _api_signaal_actie(lambda w, k: {"reden": "Matrix: geen afwijking"}),
+    "signaal-overdragen": _api_signaal_actie(lambda w, k: {"aan": k.vo.pk, "toelichting": "Matrix"}),
+    # ROD files hold BSNs: only the delivering instelling's beheerders.
+    "rodlevering-list": _api_lijst(
+        "levering", a_verborgen=("beheerder_mbo_a", "coordinator_a", "lezer_vo_a")
+    ),
+    "rodlevering-detail": _alleen_leverancier(),
+    "rodlevering-berichten": _alleen_leverancier(),
+    # The bulk import: a beheerder's own instelling only (chosen in the body; sent empty here: 400).
+    "import": Regel(
+        b=verwacht(ONGELDIG, ONGELDIG, VERBODEN, API_ANONIEM, coordinator_a=VERBODEN, lezer_vo_a=VERBODEN),
+        kwargs=_geen,
+        methode="post",
+        api=True,
+    ),
+    # The import screen: a beheerder picks one of its own instellingen (the form offers no other).
+    "importeren": Regel(
+        b=verwacht(VERBODEN, VERBODEN, VERBODEN, LOGIN, beheerder_vo_a=OK, beheerder_mbo_a=OK)
+    ),
+    # The API keys screen: an instelling's beheerders only (the applicatiebeheerder uses /beheer/).
+    "api-sleutels": Regel(
+        b=verwacht(VERBODEN, VERBODEN, VERBODEN, LOGIN, beheerder_vo_a=OK, beheerder_mbo_a=OK),
+        a={"beheerder_vo_a": OK},
+        object="api_sleutel",
+        kwargs=_geen,
+        lijst=True,
+        aanwezig=lambda w, k: [k.api_sleutel.naam],
+    ),
+    "api-sleutel-intrekken": Regel(
+        b=verwacht(
+            VERBODEN, VERBODEN, VERBODEN, LOGIN, beheerder_vo_a=NIET_GEVONDEN, beheerder_mbo_a=NIET_GEVONDEN
+        ),
+        a=verwacht(
+            VERBODEN, VERBODEN, VERBODEN, LOGIN, beheerder_vo_a=OMGELEID, beheerder_mbo_a=NIET_GEVONDEN
+        ),
+        object="api_sleutel",
+        methode="post",
+        bewijs=lambda s: ApiSleutel.objects.filter(pk=s.pk).values_list("ingetrokken_op", flat=True).get(),
+    ),
     # --- the admin, besides the per-model URLs ------------------------------------------------------
     "admin:index": Regel(b=verwacht(OK, OK, BEHEER_LOGIN, BEHEER_LOGIN)),
     # Logged in with a role: on to the index; without one: the login form says so.
@@ -705,6 +794,10 @@ def _admin_regel_algemeen(label: str, soort: str, obj: str) -> Regel:
         post_b=post,
         post_data=(lambda: {"post": "yes"}) if soort == "delete" else (lambda: {}),
     )
+
+
+# /api/v1/ answers exactly as its /api/ alias: the same entries under the "v1" namespace.
+MATRIX.update({f"v1:{naam}": regel for naam, regel in list(MATRIX.items()) if regel.api})
 
 
 def regel_voor(p: Patroon) -> Regel | None:

@@ -110,7 +110,8 @@ def _meet(client: Client, url: str, herhalingen: int) -> tuple[int, float]:
 def paginas(user) -> list[tuple[str, str]]:
     """(name, url) of every page the issue lists, with objects this user sees."""
     from leerroute.models import Leerroute
-    from registratie.models import Inschrijving, Leerling
+    from registratie.models import Fasewissel, Inschrijving, Leerling, Signaal, Uitstroom
+    from registratie.rod.models import RodLevering
     from samenwerking.models import Instelling, Samenwerkingsovereenkomst
 
     def eerste(model, **order):
@@ -155,11 +156,16 @@ def paginas(user) -> list[tuple[str, str]]:
         ("leerroutes", Leerroute),
         ("leerlingen", Leerling),
         ("inschrijvingen", Inschrijving),
+        ("fasewissels", Fasewissel),
+        ("uitstroom", Uitstroom),
+        ("signalen", Signaal),
+        ("rod-leveringen", RodLevering),
     ):
-        urls.append((f"api {naam}", f"/api/{naam}/"))
+        urls.append((f"api {naam}", f"/api/v1/{naam}/"))
         pk = leerling if model is Leerling else eerste(model)
-        urls.append((f"api {naam} detail", f"/api/{naam}/{pk}/"))
-    urls.append(("api situatie", f"/api/leerlingen/{leerling}/situatie/"))
+        if model is not Uitstroom:  # the demo's small sizes may hold no uitstroom: list only
+            urls.append((f"api {naam} detail", f"/api/v1/{naam}/{pk}/"))
+    urls.append(("api situatie", f"/api/v1/leerlingen/{leerling}/situatie/"))
     return urls
 
 

@@ -30,9 +30,11 @@ class InstellingViewSet(ScopedReadOnlyViewSet):
     queryset = Instelling.objects.select_related("bestuur").order_by("naam")
     serializer_class = InstellingSerializer
     filterset_fields = ["soort", "brin"]
+    ordering_fields = ["naam", "id"]
 
 
 class OvereenkomstViewSet(ScopedReadOnlyViewSet):
     queryset = Samenwerkingsovereenkomst.objects.order_by("naam")
     serializer_class = OvereenkomstSerializer
-    filterset_fields = ["status", "soort"]
+    filterset_fields = ["status", "soort", "vo_instelling", "mbo_instelling"]
+    ordering_fields = ["naam", "id"]
