@@ -138,9 +138,10 @@ def mbo_aanvullen_samen(
 
 @transaction.atomic
 def vmbo_diploma_vastleggen(
-    *, inschrijving: Inschrijving, datum: datetime.date, door, kanaal: str = Kanaal.UI
+    *, inschrijving: Inschrijving, datum: datetime.date | None, door, kanaal: str = Kanaal.UI
 ) -> Inschrijving:
-    """R-LR-4 / R-INS-5: record the vmbo diploma date on the vo-inschrijving."""
+    """R-LR-4 / R-INS-5: record (or, with None, clear) the vmbo diploma date on the vo-inschrijving;
+    the screens and the API (POST …/inschrijvingen/{id}/diplomadatum/) both come here."""
     _alleen_vo(inschrijving, "vmbo_diploma_datum")
     inschrijving.vmbo_diploma_datum = datum
     return opslaan(inschrijving, door=door, kanaal=kanaal)

@@ -7,8 +7,8 @@ from rest_framework.exceptions import NotFound
 from rest_framework.response import Response
 
 from leerroute.models import Leerroute
-from registratie import fase, selectors, services
-from registratie.api import acties, schrijven
+from registratie import fase, intake, selectors, services
+from registratie.api import schrijven
 from registratie.models import Inschrijving, Leerling
 from samenwerking import audit, scope
 from samenwerking.api.base import ETagMixin, ScopedReadOnlyViewSet
@@ -283,7 +283,7 @@ class InschrijvingViewSet(ETagMixin, mixins.CreateModelMixin, ScopedReadOnlyView
         """Leg de datum vast waarop het vmbo-diploma is behaald."""
         return self._actie(
             schrijven.DiplomadatumSerializer,
-            lambda i, d: acties.diplomadatum_vastleggen(
+            lambda i, d: intake.vmbo_diploma_vastleggen(
                 inschrijving=i, datum=d["vmbo_diploma_datum"], door=request.user, kanaal=Kanaal.API
             ),
         )
