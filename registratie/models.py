@@ -6,6 +6,7 @@ from django.db.models import Exists, F, OuterRef, Q
 from django.utils.translation import gettext_lazy as _
 
 from leerroute.models import Kwalificatie, Leerroute, Leerweg, Opleidingskenmerk
+from registratie import fase
 from samenwerking import scope
 from samenwerking.identifiers import mask, validate_bsn, validate_onderwijsnummer
 from samenwerking.models import Instelling, Samenwerkingsovereenkomst, Vestiging
@@ -317,6 +318,15 @@ class Inschrijving(models.Model):
             models.Index(fields=["leerling", "leerroute", "sector"], name="inschrijving_leerling_kant_idx"),
             # The admin's list order (Meta.ordering, then the key).
             models.Index(fields=["leerling", "sector", "startdatum", "id"], name="inschrijving_lijst_idx"),
+            # The mbo worklist (registratie.dubbel.werklijst_mbo) pages running vo-inschrijvingen
+            # by cohort (routestartjaar): this index lets it stop at the page (285 ms → 3 ms at
+            # 250,000 students) instead of sorting every candidate.
+            models.Index(
+                fase.routestartjaar_expr(),
+                F("id"),
+                name="inschrijving_werklijst_idx",
+                condition=Q(sector="vo", einddatum__isnull=True),
+            )
         ]
 
     def __str__(self):
@@ -365,6 +375,9 @@ class Fasewissel(models.Model):
         verbose_name = _("fasewissel")
         verbose_name_plural = _("fasewissels")
         ordering = ["-ingangsdatum", "-id"]
+        # The lists (API, admin) walk this index and probe each row's scope by key: without it
+        # PostgreSQL joins and sorts every fasewissel (197 ms → 3 ms at 250,000 students).
+        indexes = [models.Index(F("ingangsdatum").desc(), F("id").desc(), name="fasewissel_lijst_idx")]
         constraints = [
             models.CheckConstraint(
                 condition=~Q(van_fase=F("naar_fase")),
