@@ -326,7 +326,7 @@ class Inschrijving(models.Model):
                 F("id"),
                 name="inschrijving_werklijst_idx",
                 condition=Q(sector="vo", einddatum__isnull=True),
-            )
+            ),
         ]
 
     def __str__(self):
