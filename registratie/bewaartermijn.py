@@ -110,7 +110,7 @@ def draai(peildatum: datetime.date | None = None, *, voortgang=None) -> dict:
     Raises ``locks.AlBezig`` when another run holds the lock.
     """
     peildatum = peildatum or timezone.localdate()
-    with locks.enkele_run(LOCK_NAAM, timeout=settings.CELERY_TASK_TIME_LIMIT):
+    with locks.enkele_run(LOCK_NAAM):
         aantal = anonimiseren(peildatum=peildatum, voortgang=voortgang)
         bestanden = rod_bestanden_opruimen(peildatum=peildatum)
     return {

@@ -22,7 +22,6 @@ from collections.abc import Iterator
 from dataclasses import dataclass, field
 from itertools import groupby
 
-from django.conf import settings
 from django.db import transaction
 from django.db.models import Exists, F, OuterRef, Q, Subquery
 from django.utils import timezone
@@ -117,7 +116,7 @@ def draai(peildatum: datetime.date | None = None, *, details: bool = False) -> R
 
     Raises ``locks.AlBezig`` when another run holds the lock.
     """
-    with locks.enkele_run(LOCK_NAAM, timeout=settings.CELERY_TASK_TIME_LIMIT):
+    with locks.enkele_run(LOCK_NAAM):
         return check_phases(peildatum=peildatum, details=details)
 
 

@@ -78,12 +78,9 @@ def _bestand(naam: str):
 
 
 @contextlib.contextmanager
-def enkele_run(naam: str, *, timeout: int | None = None):
-    """Hold the job's lock for the block; ``AlBezig`` when another live run holds it.
-
-    ``timeout`` is accepted for existing callers and ignored: the lock lives exactly as long as
-    its holder, so it needs no expiry.
-    """
+def enkele_run(naam: str):
+    """Hold the job's lock for the block; ``AlBezig`` when another live run holds it. The lock
+    lives exactly as long as its holder, so it needs no expiry."""
     diepte = getattr(_gehouden, naam, 0)
     if diepte:
         setattr(_gehouden, naam, diepte + 1)

@@ -140,7 +140,7 @@ def rod_exporteren(
     Takes the run lock (locks.AlBezig when another run holds it). One instelling failing does not
     stop the others; its Resultaat carries the error and nothing of it is recorded.
     """
-    with locks.enkele_run(LOCK, timeout=settings.CELERY_TASK_TIME_LIMIT):
+    with locks.enkele_run(LOCK):
         instellingen = list(selectors.te_leveren_instellingen(brin))
         if brin and not instellingen:
             raise ValidationError(_("Er is geen instelling met BRIN %(brin)s.") % {"brin": brin})
