@@ -616,11 +616,6 @@ class MonitoringCijfer(models.Model):
         return f"{self.leerroute_id} cohort {self.cohort} per {self.peildatum}"
 
 
-from registratie.jobs.models import *  # noqa: E402,F403
-from registratie.review.models import *  # noqa: E402,F403
-from registratie.rod.models import *  # noqa: E402,F403
-
-
 class ImportKoppeling(models.Model):
     """How one instelling's school administration export names our import columns: {our column:
     their column}, saved so every next import of that export reads the same (registratie.importeren)."""
@@ -646,3 +641,8 @@ class ImportKoppeling(models.Model):
 
     def audit_instellingen(self):
         return self.instelling_id, None
+
+
+from registratie.jobs.models import *  # noqa: E402,F403
+from registratie.review.models import *  # noqa: E402,F403
+from registratie.rod.models import *  # noqa: E402,F403
