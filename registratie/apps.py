@@ -9,3 +9,6 @@ class RegistratieConfig(AppConfig):
     def ready(self):
         # Registers the re-checks of the rules that read other rows (samenwerking.afhankelijkheden).
         from registratie import afhankelijkheden  # noqa: F401
+
+        # Queues a ROD message in the transaction of every change to a delivered field.
+        from registratie.rod import wachtrij  # noqa: F401

@@ -1,8 +1,11 @@
 """ROD deliveries (RodLevering), the per-enrolment delivery state that makes them incremental
-(RodStand), and imported responses (RodTerugkoppeling).
+(RodStand), and imported responses (RodTerugkoppeling); the message queue of format v2
+(RodBericht, with one RodBerichtStatus row per status change; BerichtStatus are the values).
 
 Imported at the end of registratie/models.py, so they belong to the registratie app.
 """
+
+import uuid
 
 from django.conf import settings
 from django.db import models
@@ -13,6 +16,10 @@ from samenwerking import scope
 from samenwerking.models import Instelling, Kanaal
 
 __all__ = [
+    "BerichtStatus",
+    "RodBericht",
+    "RodBerichtSoort",
+    "RodBerichtStatus",
     "RodLevering",
     "RodLeveringSoort",
     "RodLeveringStatus",
@@ -89,6 +96,12 @@ class RodLevering(models.Model):
         verbose_name=_("aangemaakt door"),
     )
     kanaal = models.CharField(_("kanaal"), max_length=10, choices=Kanaal.choices, default=Kanaal.JOB)
+    formaatversie = models.CharField(
+        _("formaatversie"),
+        max_length=2,
+        default="1",
+        help_text=_("1: het eigen batchformaat; 2: een batch van berichten (bestandstransport)."),
+    )
 
     objects = scope.ScopedQuerySet.as_manager()
 
@@ -108,8 +121,9 @@ class RodLevering(models.Model):
                 name="rodlevering_volgnummer_uniek",
                 violation_error_message=_("Deze instelling heeft al een ROD-levering met dit volgnummer."),
             ),
-            models.UniqueConstraint(
+            models.UniqueConstraint(  # format 2 may send several batches a day ("nu leveren")
                 fields=["instelling", "peildatum"],
+                condition=Q(formaatversie="1"),
                 name="rodlevering_een_per_peildatum",
                 violation_error_message=_("Deze instelling heeft al een ROD-levering voor deze peildatum."),
             ),
@@ -281,3 +295,130 @@ class RodTerugkoppeling(models.Model):
 
     def audit_instellingen(self):
         return self.levering.instelling_id, None
+
+
+# --------------------------------------------------------------------------- format v2: the queue
+
+
+class RodBerichtSoort(models.TextChoices):
+    INSCHRIJVING = "inschrijving", _("inschrijving")
+    VERWIJDERING = "verwijdering", _("verwijdering")
+
+
+class BerichtStatus(models.TextChoices):
+    IN_WACHTRIJ = "in_wachtrij", _("in wachtrij")
+    VERZONDEN = "verzonden", _("verzonden")
+    ONTVANGEN = "ontvangen", _("ontvangen door DUO")
+    GEACCEPTEERD = "geaccepteerd", _("geaccepteerd")
+    AFGEKEURD = "afgekeurd", _("afgekeurd")
+    INGETROKKEN = "ingetrokken", _("ingetrokken")
+
+
+class RodBericht(models.Model):
+    """One message to ROD (format v2): queued in the same transaction as the change that needs it
+    (registratie.rod.wachtrij), built and sent by the sending job. Its status only changes through
+    wachtrij.status_zetten, which writes a RodBerichtStatus row for every change."""
+
+    document_id = models.UUIDField(_("document-id"), unique=True, default=uuid.uuid4, editable=False)
+    instelling = models.ForeignKey(
+        Instelling, on_delete=models.PROTECT, related_name="rod_berichten", verbose_name=_("instelling")
+    )
+    inschrijving = models.ForeignKey(
+        "registratie.Inschrijving",
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="rod_berichten",
+        verbose_name=_("inschrijving"),
+    )
+    sleutel = models.CharField(_("inschrijvingsvolgnummer"), max_length=20)
+    sector = models.CharField(_("kant"), max_length=3, blank=True)
+    soort = models.CharField(_("soort"), max_length=12, choices=RodBerichtSoort.choices)
+    status = models.CharField(
+        _("status"), max_length=12, choices=BerichtStatus.choices, default=BerichtStatus.IN_WACHTRIJ
+    )
+    inhoud = models.TextField(
+        _("inhoud (versleuteld)"),
+        blank=True,
+        help_text=_("Het XML zoals verzonden, versleuteld (bevat het BSN)."),
+    )
+    pogingen = models.PositiveSmallIntegerField(_("pogingen"), default=0)
+    volgende_poging = models.DateTimeField(_("volgende poging"), null=True, blank=True)
+    correctie = models.TextField(
+        _("correctie"), blank=True, help_text=_("Reden van een correctie na de teldatum.")
+    )
+    toelichting = models.TextField(
+        _("toelichting"), blank=True, help_text=_("Bij de laatste statuswijziging.")
+    )
+    levering = models.ForeignKey(
+        RodLevering,
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="berichten",
+        verbose_name=_("batchbestand"),
+    )
+    aangemaakt = models.DateTimeField(_("aangemaakt"), auto_now_add=True)
+    gewijzigd = models.DateTimeField(_("gewijzigd"), auto_now=True)
+
+    objects = scope.ScopedQuerySet.as_manager()
+
+    @staticmethod
+    def scope_q(s: scope.Scope, action: str) -> Q:
+        """The content holds the BSN: only the instelling's own beheerders."""
+        return Q(instelling__in=s.beheer)
+
+    class Meta:
+        verbose_name = _("ROD-bericht")
+        verbose_name_plural = _("ROD-berichten")
+        ordering = ["-id"]
+        constraints = [
+            # At most one queued message per enrolment: queueing again changes nothing (the
+            # message is built from the current state when it is sent).
+            models.UniqueConstraint(
+                fields=["inschrijving"],
+                condition=Q(status="in_wachtrij", soort="inschrijving"),
+                name="rodbericht_een_in_wachtrij",
+            ),
+        ]
+        indexes = [
+            # The sending job: what is queued per instelling, oldest first.
+            models.Index(
+                fields=["instelling", "id"], condition=Q(status="in_wachtrij"), name="rodbericht_wachtrij_idx"
+            ),
+            # The screen: per instelling and status, newest first.
+            models.Index(fields=["instelling", "status", "-id"], name="rodbericht_lijst_idx"),
+            models.Index(fields=["inschrijving", "-id"], name="rodbericht_inschrijving_idx"),
+        ]
+
+    def __str__(self):
+        soort, status = self.get_soort_display(), self.get_status_display()
+        return f"ROD-bericht {self.document_id} ({soort} {self.sleutel}, {status})"
+
+    def audit_instellingen(self):
+        return self.instelling_id, None
+
+
+class RodBerichtStatus(models.Model):
+    """One status change of a RodBericht, with its time (the message's history)."""
+
+    bericht = models.ForeignKey(
+        RodBericht, on_delete=models.CASCADE, related_name="statussen", verbose_name=_("bericht")
+    )
+    status = models.CharField(_("status"), max_length=12, choices=BerichtStatus.choices)
+    tijd = models.DateTimeField(_("tijd"))
+    toelichting = models.TextField(_("toelichting"), blank=True)
+
+    objects = scope.ScopedQuerySet.as_manager()
+
+    @staticmethod
+    def scope_q(s: scope.Scope, action: str) -> Q:
+        return Q(bericht__instelling__in=s.beheer)
+
+    class Meta:
+        verbose_name = _("statuswijziging van een ROD-bericht")
+        verbose_name_plural = _("statuswijzigingen van ROD-berichten")
+        ordering = ["bericht", "tijd", "id"]
+
+    def __str__(self):
+        return f"{self.bericht_id}: {self.status} ({self.tijd:%Y-%m-%d %H:%M})"

@@ -1,0 +1,477 @@
+"""The ROD message format, version 2: one message per enrolment with its periods, a separate
+deletion message, and the batch file of the file transport.
+
+Everything that knows what a message looks like is in this module and the XSD beside it
+(leerroute-rod-bericht-v2.xsd, described element by element in FORMAT.md), so that DUO's own
+schema can replace ours later without touching the queue or the transports.
+
+Periods: a new period begins at the start, at each fase change (Fasewissel), at each 1 August
+for vo (the vmbo leerjaar goes up) and, when the previous message of the enrolment is given
+(``vorige``), at the date a vestiging, crebo, niveau, leertraject or leerweg changed: before that
+date the period keeps what was delivered. A correction (``correctie``) rewrites the whole history
+with the current values instead.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import datetime
+import functools
+import uuid
+from pathlib import Path
+
+from lxml import etree
+
+from registratie.fase import schooljaar, schooljaar_start
+
+FORMAATVERSIE = "2"
+NS = "https://leerroute.nl/rod/bericht/v2"
+XSD = Path(__file__).resolve().parent / "leerroute-rod-bericht-v2.xsd"
+ONTVANGER = "DUO"
+# DUO documents DLP for a doorlopende leerroute; a GLR has no public code: we chose GLP (FORMAT.md).
+LEERROUTE_CODE = {"DLR": "DLP", "GLR": "GLP"}
+OPLEIDINGSKENMERK = {v: k for k, v in LEERROUTE_CODE.items()}
+MAX_PERIODEN = 100
+CORRECTIE = "correctie"  # RedenEinde.CORRECTIE: the enrolment was a mistake; a deletion message
+
+_SCHEMA_OPTS = {"remove_blank_text": True, "resolve_entities": False, "no_network": True}
+
+
+def _q(naam: str) -> str:
+    return f"{{{NS}}}{naam}"
+
+
+@dataclasses.dataclass(frozen=True)
+class Periode:
+    begin: datetime.date
+    einde: datetime.date | None
+    vestiging: str
+    leerroute: str  # DLP / GLP
+    leerroutefase: str  # VO / MBO
+    indicatie_bekostigbaar: bool = True
+    leerjaar: int | None = None  # vo
+    leerweg: str | None = None  # vo
+    crebo: str | None = None  # mbo (opleidingcode)
+    niveau: int | None = None  # mbo
+    leervorm: str | None = None  # mbo (leertraject BOL/BBL)
+
+    def zelfde_inhoud(self, other: Periode) -> bool:
+        return dataclasses.replace(self, begin=other.begin, einde=other.einde) == other
+
+
+@dataclasses.dataclass
+class InschrijvingBericht:
+    document_id: uuid.UUID
+    verzender: str
+    ontvanger: str
+    tijd: datetime.datetime
+    nummer: str
+    brin: str
+    volgnummer: str
+    datum_inschrijving: datetime.date
+    geplande_einddatum: datetime.date | None
+    datum_uitschrijving: datetime.date | None
+    reden_uitschrijving: str | None
+    sector: str  # VO / MBO
+    perioden: list[Periode]
+    correctie: str | None = None
+    nummersoort: str = "bsn"  # or "onderwijsnummer"
+
+
+@dataclasses.dataclass
+class VerwijderBericht:
+    document_id: uuid.UUID
+    verzender: str
+    ontvanger: str
+    tijd: datetime.datetime
+    nummer: str
+    brin: str
+    volgnummer: str
+    nummersoort: str = "bsn"
+
+
+# ------------------------------------------------------------------------------------ from our data
+
+
+@dataclasses.dataclass
+class Bron:
+    """What a message is built from: one enrolment's fields, plain values (from a model instance
+    via bron_van, or from a streamed row in the sending job)."""
+
+    brin: str
+    sleutel: str
+    sector: str  # vo / mbo
+    bsn: str | None
+    onderwijsnummer: str | None
+    opleidingskenmerk: str
+    fase: str
+    startdatum: datetime.date
+    geplande_einddatum: datetime.date | None
+    einddatum: datetime.date | None
+    reden_einde: str
+    vestiging: str | None
+    leerjaar: int | None = None
+    leerweg: str | None = None
+    crebo: str | None = None
+    niveau: int | None = None
+    leervorm: str | None = None
+    wissels: list = dataclasses.field(default_factory=list)  # [(ingangsdatum, van_fase, naar_fase)]
+
+
+def bron_van(inschrijving) -> Bron:
+    """The Bron of a model instance (a few queries; the sending job streams rows instead)."""
+    ins = inschrijving
+    route = ins.leerroute
+    route_vestiging = route.vo_vestiging if ins.sector == "vo" else route.mbo_vestiging
+    vestiging = ins.vestiging or route_vestiging
+    kwal = ins.kwalificatie
+    return Bron(
+        brin=ins.instelling.brin,
+        sleutel=ins.inschrijvingsvolgnummer,
+        sector=ins.sector,
+        bsn=ins.leerling.bsn,
+        onderwijsnummer=ins.leerling.onderwijsnummer,
+        opleidingskenmerk=ins.opleidingskenmerk,
+        fase=ins.fase,
+        startdatum=ins.startdatum,
+        geplande_einddatum=ins.geplande_einddatum,
+        einddatum=ins.einddatum,
+        reden_einde=ins.reden_einde,
+        vestiging=vestiging.code if vestiging else None,
+        leerjaar=ins.leerjaar,
+        leerweg=ins.leerweg or None,
+        crebo=kwal.crebo if kwal else None,
+        niveau=kwal.niveau if kwal else None,
+        leervorm=ins.leervorm or None,
+        wissels=[
+            (w.ingangsdatum, w.van_fase, w.naar_fase) for w in ins.fasewissels.order_by("ingangsdatum", "id")
+        ],
+    )
+
+
+def bericht_van(
+    inschrijving,
+    *,
+    document_id: uuid.UUID,
+    correctie: str | None = None,
+    tijd: datetime.datetime | None = None,
+    vorige: InschrijvingBericht | None = None,
+    per: datetime.date | None = None,
+) -> InschrijvingBericht:
+    """The message for a model instance (see bericht_uit)."""
+    return bericht_uit(
+        bron_van(inschrijving),
+        document_id=document_id,
+        correctie=correctie,
+        tijd=tijd,
+        vorige=vorige,
+        per=per,
+    )
+
+
+def _nummer(bron) -> tuple[str, str]:
+    return (bron.bsn, "bsn") if bron.bsn else (bron.onderwijsnummer or "", "onderwijsnummer")
+
+
+def bericht_uit(
+    bron: Bron,
+    *,
+    document_id: uuid.UUID,
+    correctie: str | None = None,
+    tijd: datetime.datetime | None = None,
+    vorige: InschrijvingBericht | None = None,
+    per: datetime.date | None = None,
+) -> InschrijvingBericht:
+    """The whole current state of one enrolment. ``vorige`` (the last message sent) and ``per``
+    (the date of the change): before ``per`` the periods keep what was delivered."""
+    tijd = tijd or datetime.datetime.now(datetime.UTC)
+    nummer, soort = _nummer(bron)
+    eind = bron.einddatum if bron.reden_einde != CORRECTIE else None
+    return InschrijvingBericht(
+        document_id=document_id,
+        verzender=bron.brin,
+        ontvanger=ONTVANGER,
+        tijd=tijd,
+        nummer=nummer,
+        nummersoort=soort,
+        brin=bron.brin,
+        volgnummer=bron.sleutel,
+        datum_inschrijving=bron.startdatum,
+        geplande_einddatum=bron.geplande_einddatum,
+        datum_uitschrijving=eind,
+        reden_uitschrijving=bron.reden_einde if eind else None,
+        sector=bron.sector.upper(),
+        perioden=perioden(bron, tot=tijd.date(), vorige=None if correctie else vorige, per=per),
+        correctie=correctie or None,
+    )
+
+
+def verwijderbericht_uit(
+    bron: Bron, *, document_id: uuid.UUID, tijd: datetime.datetime | None = None
+) -> VerwijderBericht:
+    nummer, soort = _nummer(bron)
+    return VerwijderBericht(
+        document_id=document_id,
+        verzender=bron.brin,
+        ontvanger=ONTVANGER,
+        tijd=tijd or datetime.datetime.now(datetime.UTC),
+        nummer=nummer,
+        nummersoort=soort,
+        brin=bron.brin,
+        volgnummer=bron.sleutel,
+    )
+
+
+# ------------------------------------------------------------------------------------------ periods
+
+
+def _fase_op(bron: Bron, datum: datetime.date) -> str:
+    wissels = sorted(bron.wissels)
+    fase = wissels[0][1] if wissels else bron.fase
+    for ingang, _van, naar in wissels:
+        if ingang <= datum:
+            fase = naar
+    return fase
+
+
+def _leerjaar_op(bron: Bron, datum: datetime.date) -> int | None:
+    if bron.leerjaar is None:
+        return None
+    return bron.leerjaar + schooljaar(datum) - schooljaar(bron.startdatum)
+
+
+def _grenzen(bron: Bron, tot: datetime.date, vorige: list[Periode], per: datetime.date | None) -> list:
+    eind = min(bron.einddatum, tot) if bron.einddatum else tot
+    grenzen = {bron.startdatum}
+    if bron.sector == "vo":  # the leerjaar goes up every 1 August
+        grenzen |= {schooljaar_start(j) for j in range(schooljaar(bron.startdatum) + 1, schooljaar(eind) + 1)}
+    grenzen |= {ingang for ingang, _v, _n in bron.wissels}
+    if per is not None and vorige:
+        grenzen |= {p.begin for p in vorige if p.begin < per} | {per}
+    return sorted(g for g in grenzen if bron.startdatum <= g <= max(eind, bron.startdatum))
+
+
+def _geleverd_op(vorige: list[Periode], datum: datetime.date) -> Periode | None:
+    for p in reversed(vorige):
+        if p.begin <= datum:
+            return p
+    return None
+
+
+def perioden(
+    bron: Bron,
+    *,
+    tot: datetime.date,
+    vorige: InschrijvingBericht | None = None,
+    per: datetime.date | None = None,
+) -> list[Periode]:
+    """The enrolment's periods from its start up to ``tot`` (the send date) or its end."""
+    oud = vorige.perioden if vorige is not None else []
+    grenzen = _grenzen(bron, tot, oud, per)
+    rijen: list[Periode] = []
+    for i, begin in enumerate(grenzen):
+        einde = grenzen[i + 1] - datetime.timedelta(days=1) if i + 1 < len(grenzen) else bron.einddatum
+        p = Periode(
+            begin=begin,
+            einde=einde,
+            vestiging=bron.vestiging or "",
+            leerroute=LEERROUTE_CODE.get(bron.opleidingskenmerk, bron.opleidingskenmerk),
+            leerroutefase=_fase_op(bron, begin).upper(),
+            leerjaar=_leerjaar_op(bron, begin) if bron.sector == "vo" else None,
+            leerweg=bron.leerweg if bron.sector == "vo" else None,
+            crebo=bron.crebo if bron.sector == "mbo" else None,
+            niveau=bron.niveau if bron.sector == "mbo" else None,
+            leervorm=bron.leervorm if bron.sector == "mbo" else None,
+        )
+        geleverd = _geleverd_op(oud, begin) if per is not None and begin < per else None
+        if geleverd is not None:  # what was delivered for this date stays, fase and leerjaar aside
+            p = dataclasses.replace(
+                p,
+                vestiging=geleverd.vestiging,
+                leerweg=geleverd.leerweg,
+                crebo=geleverd.crebo,
+                niveau=geleverd.niveau,
+                leervorm=geleverd.leervorm,
+            )
+        if rijen and rijen[-1].zelfde_inhoud(p):
+            rijen[-1] = dataclasses.replace(rijen[-1], einde=p.einde)
+        else:
+            rijen.append(p)
+    return rijen[-MAX_PERIODEN:]
+
+
+# ------------------------------------------------------------------------------------------ XML
+
+
+def _sub(parent, naam: str, tekst) -> None:
+    if tekst is not None and tekst != "":
+        etree.SubElement(parent, _q(naam)).text = str(tekst)
+
+
+def _d(waarde: datetime.date | None) -> str | None:
+    return waarde.isoformat() if waarde else None
+
+
+def _tijd(t: datetime.datetime) -> str:
+    return t.astimezone(datetime.UTC).replace(tzinfo=None).isoformat(timespec="seconds") + "Z"
+
+
+def _kop(el, b) -> None:
+    kop = etree.SubElement(el, _q("kop"))
+    _sub(kop, "documentId", str(b.document_id))
+    _sub(kop, "verzender", b.verzender)
+    _sub(kop, "ontvanger", b.ontvanger)
+    _sub(kop, "tijd", _tijd(b.tijd))
+
+
+def _leerling(el, b) -> None:
+    leerling = etree.SubElement(el, _q("leerling"))
+    _sub(leerling, "burgerservicenummer" if b.nummersoort == "bsn" else "onderwijsnummer", b.nummer)
+
+
+def _periode(el, p: Periode) -> None:
+    pe = etree.SubElement(el, _q("inschrijvingPeriode"))
+    _sub(pe, "datumBegin", _d(p.begin))
+    _sub(pe, "datumEinde", _d(p.einde))
+    _sub(pe, "vestiging", p.vestiging)
+    _sub(pe, "leerroute", p.leerroute)
+    _sub(pe, "leerroutefase", p.leerroutefase)
+    _sub(pe, "indicatieBekostigbaar", "J" if p.indicatie_bekostigbaar else "N")
+    if p.crebo is None and p.niveau is None and p.leervorm is None:
+        _sub(pe, "leerjaar", p.leerjaar)
+        _sub(pe, "leerweg", p.leerweg)
+    else:
+        _sub(pe, "opleidingcode", p.crebo)
+        _sub(pe, "niveau", p.niveau)
+        _sub(pe, "leertraject", p.leervorm)
+
+
+def element(bericht: InschrijvingBericht | VerwijderBericht) -> etree._Element:
+    if isinstance(bericht, VerwijderBericht):
+        el = etree.Element(_q("verwijderBericht"), formaatversie=FORMAATVERSIE, nsmap={None: NS})
+        _kop(el, bericht)
+        _leerling(el, bericht)
+        _sub(el, "brin", bericht.brin)
+        _sub(el, "inschrijvingvolgnummer", bericht.volgnummer)
+        return el
+    el = etree.Element(_q("inschrijvingBericht"), formaatversie=FORMAATVERSIE, nsmap={None: NS})
+    _kop(el, bericht)
+    _sub(el, "correctie", bericht.correctie)
+    _leerling(el, bericht)
+    _sub(el, "brin", bericht.brin)
+    _sub(el, "inschrijvingvolgnummer", bericht.volgnummer)
+    _sub(el, "sector", bericht.sector)
+    _sub(el, "datumInschrijving", _d(bericht.datum_inschrijving))
+    _sub(el, "geplandeDatumUitschrijving", _d(bericht.geplande_einddatum))
+    _sub(el, "datumUitschrijving", _d(bericht.datum_uitschrijving))
+    _sub(el, "redenUitschrijving", bericht.reden_uitschrijving)
+    for p in bericht.perioden:
+        _periode(el, p)
+    return el
+
+
+def naar_xml(bericht: InschrijvingBericht | VerwijderBericht) -> bytes:
+    return etree.tostring(element(bericht), xml_declaration=True, encoding="UTF-8")
+
+
+@functools.cache
+def schema() -> etree.XMLSchema:
+    return etree.XMLSchema(etree.parse(str(XSD)))
+
+
+def _parse(xml: bytes) -> etree._Element:
+    return etree.fromstring(xml, etree.XMLParser(**_SCHEMA_OPTS))
+
+
+def valideren(xml: bytes) -> list[str]:
+    """The XSD's errors (element and line, never a value), empty when the message is valid."""
+    try:
+        el = _parse(xml)
+    except etree.XMLSyntaxError as exc:
+        return [f"geen geldige XML: regel {exc.lineno}"]
+    s = schema()
+    if s.validate(el):
+        return []
+    return [f"regel {e.line}: {_zonder_waarde(e.message)}" for e in s.error_log]
+
+
+def _zonder_waarde(melding: str) -> str:
+    """libxml2 quotes the offending value ("Element 'x': [facet 'pattern'] The value '123…' is
+    not…"): keep the element and the kind of error only (a value can be a BSN)."""
+    melding = melding.replace(f"{{{NS}}}", "")
+    if "The value '" in melding:
+        melding = melding.split("The value '")[0] + "de waarde voldoet niet."
+    return melding
+
+
+def _t(el, naam: str) -> str | None:
+    x = el.find(_q(naam))
+    return x.text if x is not None else None
+
+
+def _date(tekst: str | None) -> datetime.date | None:
+    return datetime.date.fromisoformat(tekst) if tekst else None
+
+
+def _int(tekst: str | None) -> int | None:
+    return int(tekst) if tekst else None
+
+
+def _kop_lezen(el) -> dict:
+    kop = el.find(_q("kop"))
+    leerling = el.find(_q("leerling"))
+    bsn = _t(leerling, "burgerservicenummer")
+    return {
+        "document_id": uuid.UUID(_t(kop, "documentId")),
+        "verzender": _t(kop, "verzender"),
+        "ontvanger": _t(kop, "ontvanger"),
+        "tijd": datetime.datetime.fromisoformat(_t(kop, "tijd").replace("Z", "+00:00")),
+        "nummer": bsn or _t(leerling, "onderwijsnummer"),
+        "nummersoort": "bsn" if bsn else "onderwijsnummer",
+        "brin": _t(el, "brin"),
+        "volgnummer": _t(el, "inschrijvingvolgnummer"),
+    }
+
+
+def _periode_lezen(pe) -> Periode:
+    return Periode(
+        begin=_date(_t(pe, "datumBegin")),
+        einde=_date(_t(pe, "datumEinde")),
+        vestiging=_t(pe, "vestiging"),
+        leerroute=_t(pe, "leerroute"),
+        leerroutefase=_t(pe, "leerroutefase"),
+        indicatie_bekostigbaar=_t(pe, "indicatieBekostigbaar") == "J",
+        leerjaar=_int(_t(pe, "leerjaar")),
+        leerweg=_t(pe, "leerweg"),
+        crebo=_t(pe, "opleidingcode"),
+        niveau=_int(_t(pe, "niveau")),
+        leervorm=_t(pe, "leertraject"),
+    )
+
+
+def lezen_element(el) -> InschrijvingBericht | VerwijderBericht:
+    if el.tag == _q("verwijderBericht"):
+        return VerwijderBericht(**_kop_lezen(el))
+    if el.tag != _q("inschrijvingBericht"):
+        raise ValueError(f"onbekend bericht: {etree.QName(el).localname}")
+    return InschrijvingBericht(
+        **_kop_lezen(el),
+        datum_inschrijving=_date(_t(el, "datumInschrijving")),
+        geplande_einddatum=_date(_t(el, "geplandeDatumUitschrijving")),
+        datum_uitschrijving=_date(_t(el, "datumUitschrijving")),
+        reden_uitschrijving=_t(el, "redenUitschrijving"),
+        sector=_t(el, "sector"),
+        perioden=[_periode_lezen(pe) for pe in el.iterfind(_q("inschrijvingPeriode"))],
+        correctie=_t(el, "correctie"),
+    )
+
+
+def lezen(xml: bytes) -> InschrijvingBericht | VerwijderBericht:
+    """A message back into its dataclass (the stub, the screen, the next message's history)."""
+    return lezen_element(_parse(xml))
+
+
+def batch_lezen(xml: bytes) -> list[InschrijvingBericht | VerwijderBericht]:
+    """The messages of a batch file (file transport)."""
+    root = _parse(xml)
+    return [lezen_element(el) for el in root if el.tag in (_q("inschrijvingBericht"), _q("verwijderBericht"))]

@@ -1,0 +1,264 @@
+"""The ROD queue (transactional outbox, format v2).
+
+Every change to a field that a message carries queues the enrolment, in the same database
+transaction as the change, whatever made it: ``samenwerking.services.opslaan`` is the one write
+path of the screens, the admin, the API, the import and the jobs, and runs the hooks registered
+here (samenwerking.afhankelijkheden.bij_signaleren) after the save, inside its transaction.
+Deleting an enrolment (any way, also a queryset delete) queues its deletion message through
+Django's pre_delete signal, in the delete's transaction.
+
+A queued message holds no content yet: the sending job (registratie.rod.verzenden) builds it from
+the enrolment's state at send time, so ten changes before the night are one message. Only a
+deletion message is built when it is queued, because the enrolment is gone by then.
+
+The status of a message changes only through ``status_zetten`` (or its set-based twin for the
+job), which writes one RodBerichtStatus row per change, with its time.
+"""
+
+from __future__ import annotations
+
+import uuid
+from collections.abc import Iterable
+
+from django.core.exceptions import ValidationError
+from django.db import transaction
+from django.db.models.signals import post_delete, pre_delete
+from django.dispatch import receiver
+from django.utils import timezone
+from django.utils.translation import gettext as _
+
+from registratie.models import (
+    BerichtStatus,
+    Fasewissel,
+    Inschrijving,
+    RodBericht,
+    RodBerichtSoort,
+    RodBerichtStatus,
+)
+from samenwerking import afhankelijkheden, versleuteling
+
+BLOK = 500  # ids per query (SQLite allows 999 parameters)
+GELEVERD = (BerichtStatus.VERZONDEN, BerichtStatus.ONTVANGEN, BerichtStatus.GEACCEPTEERD)
+EINDSTATUS = (BerichtStatus.GEACCEPTEERD, BerichtStatus.AFGEKEURD, BerichtStatus.INGETROKKEN)
+
+# Inschrijving fields no message carries: a change of only these queues nothing.
+NIET_GELEVERD = frozenset({"vmbo_diploma_datum", "vo_activiteiten_afgerond_op", "id"})
+
+
+def _blokken(ids: list) -> Iterable[list]:
+    for start in range(0, len(ids), BLOK):
+        yield ids[start : start + BLOK]
+
+
+# ------------------------------------------------------------------------------------------ statuses
+
+
+def status_zetten(
+    bericht: RodBericht, status: str, *, toelichting: str = "", tijd=None, **velden
+) -> RodBericht:
+    """The only way a message's status changes: the row and its history in one step. A withdrawn
+    message stays withdrawn. ``velden``: other fields to save with it (pogingen, inhoud, …)."""
+    if bericht.status == BerichtStatus.INGETROKKEN and status != BerichtStatus.INGETROKKEN:
+        raise ValidationError(_("Een ingetrokken ROD-bericht krijgt geen nieuwe status."))
+    tijd = tijd or timezone.now()
+    with transaction.atomic():
+        bericht.status, bericht.toelichting = status, toelichting
+        for k, v in velden.items():
+            setattr(bericht, k, v)
+        bericht.save(update_fields=["status", "toelichting", "gewijzigd", *velden])
+        RodBerichtStatus.objects.create(bericht=bericht, status=status, tijd=tijd, toelichting=toelichting)
+    return bericht
+
+
+def statussen_zetten(
+    bericht_ids: list[int], status: str, *, toelichting: str = "", tijd=None, **velden
+) -> int:
+    """status_zetten for many messages at once (the sending job): one UPDATE, one INSERT."""
+    if not bericht_ids:
+        return 0
+    tijd = tijd or timezone.now()
+    n = 0
+    for blok in _blokken(bericht_ids):
+        n += (
+            RodBericht.objects.filter(pk__in=blok)
+            .exclude(status=BerichtStatus.INGETROKKEN)
+            .update(status=status, toelichting=toelichting, gewijzigd=tijd, **velden)
+        )
+        RodBerichtStatus.objects.bulk_create(
+            [
+                RodBerichtStatus(bericht_id=pk, status=status, tijd=tijd, toelichting=toelichting)
+                for pk in blok
+            ]
+        )
+    return n
+
+
+# ------------------------------------------------------------------------------------------ queueing
+
+
+def in_wachtrij(inschrijving_ids: Iterable[int], *, reden: str = "") -> int:
+    """Queue the enrolments (set-based): one queued message per enrolment at most; one already
+    queued stays (it is built at send time), with ``reden`` (a correction) added. Returns how
+    many messages were created."""
+    ids = sorted({i for i in inschrijving_ids if i})
+    gemaakt = 0
+    for blok in _blokken(ids):
+        al = RodBericht.objects.filter(
+            inschrijving_id__in=blok, status=BerichtStatus.IN_WACHTRIJ, soort=RodBerichtSoort.INSCHRIJVING
+        )
+        if reden:
+            for b in al.exclude(correctie__contains=reden):
+                b.correctie = f"{b.correctie}\n{reden}".strip()
+                b.save(update_fields=["correctie", "gewijzigd"])
+        bekend = set(al.values_list("inschrijving_id", flat=True))
+        rijen = (
+            Inschrijving.objects.filter(pk__in=[i for i in blok if i not in bekend])
+            .filter(leerling__geanonimiseerd_op__isnull=True)
+            .values_list("pk", "instelling_id", "inschrijvingsvolgnummer", "sector")
+        )
+        nieuw = [
+            RodBericht(
+                document_id=uuid.uuid4(),
+                instelling_id=inst,
+                inschrijving_id=pk,
+                sleutel=sleutel,
+                sector=sector,
+                soort=RodBerichtSoort.INSCHRIJVING,
+                correctie=reden,
+            )
+            for pk, inst, sleutel, sector in rijen
+        ]
+        gemaakt += _aanmaken(nieuw)
+    return gemaakt
+
+
+def _aanmaken(nieuw: list[RodBericht], toelichting: str = "") -> int:
+    """Insert queued messages and their first status row. A concurrent transaction that queued the
+    same enrolment first wins (the partial unique constraint): ours is skipped."""
+    if not nieuw:
+        return 0
+    RodBericht.objects.bulk_create(nieuw, ignore_conflicts=True)
+    docs = [b.document_id for b in nieuw]
+    pks = list(RodBericht.objects.filter(document_id__in=docs).values_list("pk", flat=True))
+    nu = timezone.now()
+    RodBerichtStatus.objects.bulk_create(
+        [
+            RodBerichtStatus(
+                bericht_id=pk, status=BerichtStatus.IN_WACHTRIJ, tijd=nu, toelichting=toelichting
+            )
+            for pk in pks
+        ]
+    )
+    return len(pks)
+
+
+def is_geleverd(inschrijving_id: int) -> bool:
+    """Did ROD get (or may it have got) a message of this enrolment?"""
+    return RodBericht.objects.filter(
+        inschrijving_id=inschrijving_id, soort=RodBerichtSoort.INSCHRIJVING, status__in=GELEVERD
+    ).exists()
+
+
+def intrekken_in_wachtrij(inschrijving_id: int, toelichting: str) -> None:
+    """Withdraw the queued (unsent) messages of an enrolment."""
+    for b in RodBericht.objects.filter(inschrijving_id=inschrijving_id, status=BerichtStatus.IN_WACHTRIJ):
+        status_zetten(b, BerichtStatus.INGETROKKEN, toelichting=toelichting)
+
+
+def verwijdering_in_wachtrij(inschrijving: Inschrijving, *, sleutel: str | None = None) -> RodBericht | None:
+    """Queue the deletion message of an enrolment that ROD got (built now: the row goes away or
+    changes its key). ``sleutel``: the key ROD knows, when it was changed since."""
+    from registratie.rod import bericht as fmt
+
+    intrekken_in_wachtrij(inschrijving.pk, _("De inschrijving is verwijderd of kreeg een ander volgnummer."))
+    if not is_geleverd(inschrijving.pk):
+        return None
+    bron = fmt.bron_van(inschrijving)
+    if sleutel:
+        bron.sleutel = sleutel
+    document_id = uuid.uuid4()
+    xml = fmt.naar_xml(fmt.verwijderbericht_uit(bron, document_id=document_id))
+    b = RodBericht(
+        document_id=document_id,
+        instelling_id=inschrijving.instelling_id,
+        inschrijving=None,
+        sleutel=bron.sleutel,
+        sector=inschrijving.sector,
+        soort=RodBerichtSoort.VERWIJDERING,
+        inhoud=inhoud_versleutelen(xml),
+    )
+    _aanmaken([b])
+    return b
+
+
+def inhoud_versleutelen(xml: bytes) -> str:
+    return versleuteling.fernet().encrypt(xml).decode("ascii")
+
+
+def inhoud(bericht: RodBericht) -> bytes:
+    """The XML as sent (decrypted; it holds the BSN: callers mask or audit)."""
+    return versleuteling.fernet().decrypt(bericht.inhoud.encode("ascii")) if bericht.inhoud else b""
+
+
+# ------------------------------------------------------------------------------------------ hooks
+
+
+def _correctie(instance) -> str:
+    from registratie.rod import teldata
+
+    return teldata.correctiereden(instance)
+
+
+@afhankelijkheden.bij_signaleren("registratie.inschrijving")
+def _inschrijving_gewijzigd(instance, gewijzigd, oud, *, door, kanaal) -> None:
+    if not (gewijzigd - NIET_GELEVERD):
+        return
+    if oud and "inschrijvingsvolgnummer" in gewijzigd and is_geleverd(instance.pk):
+        verwijdering_in_wachtrij(instance, sleutel=oud["inschrijvingsvolgnummer"])  # ROD forgets the old key
+    in_wachtrij([instance.pk], reden=_correctie(instance))
+
+
+@afhankelijkheden.bij_signaleren("registratie.leerling")
+def _leerling_gewijzigd(instance, gewijzigd, oud, *, door, kanaal) -> None:
+    if oud is not None and gewijzigd & {"bsn", "onderwijsnummer"}:
+        in_wachtrij(instance.inschrijvingen.values_list("pk", flat=True))
+
+
+@afhankelijkheden.bij_signaleren("registratie.fasewissel")
+def _fasewissel_gewijzigd(instance, gewijzigd, oud, *, door, kanaal) -> None:
+    in_wachtrij([instance.inschrijving_id], reden=_correctie(instance))
+
+
+@afhankelijkheden.bij_signaleren("samenwerking.vestiging")
+def _vestiging_gewijzigd(instance, gewijzigd, oud, *, door, kanaal) -> None:
+    if oud is not None and "code" in gewijzigd:
+        from django.db.models import Q
+
+        ids = Inschrijving.objects.filter(
+            Q(vestiging=instance) | Q(leerroute__vo_vestiging=instance) | Q(leerroute__mbo_vestiging=instance)
+        ).values_list("pk", flat=True)
+        in_wachtrij(ids)
+
+
+@afhankelijkheden.bij_signaleren("leerroute.leerroute")
+def _leerroute_gewijzigd(instance, gewijzigd, oud, *, door, kanaal) -> None:
+    if oud is not None and gewijzigd & {"vo_vestiging", "mbo_vestiging"}:
+        in_wachtrij(instance.inschrijvingen.filter(vestiging__isnull=True).values_list("pk", flat=True))
+
+
+@afhankelijkheden.bij_signaleren("leerroute.kwalificatie")
+def _kwalificatie_gewijzigd(instance, gewijzigd, oud, *, door, kanaal) -> None:
+    if oud is not None and gewijzigd & {"crebo", "niveau"}:
+        in_wachtrij(Inschrijving.objects.filter(kwalificatie=instance).values_list("pk", flat=True))
+
+
+@receiver(pre_delete, sender=Inschrijving, dispatch_uid="rod_inschrijving_verwijderd")
+def _inschrijving_verwijderd(sender, instance, **kwargs) -> None:
+    verwijdering_in_wachtrij(instance)
+
+
+@receiver(post_delete, sender=Fasewissel, dispatch_uid="rod_fasewissel_verwijderd")
+def _fasewissel_verwijderd(sender, instance, origin=None, **kwargs) -> None:
+    # Only a fase change deleted on its own: one that goes with its enrolment needs no message.
+    if isinstance(origin, Fasewissel) or getattr(origin, "model", None) is Fasewissel:
+        in_wachtrij([instance.inschrijving_id])
