@@ -211,8 +211,15 @@ def inhoud_versleutelen(xml: bytes) -> str:
 
 
 def inhoud(bericht: RodBericht) -> bytes:
-    """The XML as sent (decrypted; it holds the BSN: callers mask or audit)."""
-    return versleuteling.fernet().decrypt(bericht.inhoud.encode("ascii")) if bericht.inhoud else b""
+    """The XML as sent (decrypted; it holds the BSN: callers mask or audit): from the row, or from
+    its place in the batch file it went out in."""
+    if bericht.inhoud:
+        return versleuteling.fernet().decrypt(bericht.inhoud.encode("ascii"))
+    if bericht.levering_id and bericht.positie is not None:
+        from registratie.rod import opslag
+
+        return opslag.deel_lezen(bericht.levering, bericht.positie, bericht.lengte)
+    return b""
 
 
 # ------------------------------------------------------------------------------------------ hooks
