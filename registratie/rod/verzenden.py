@@ -352,3 +352,32 @@ def _inhoud_opslaan(berichten: list[RodBericht]) -> None:
                 f"FROM (VALUES {waarden}) AS v(id, inhoud, soort) WHERE b.id = v.id::bigint",
                 [x for b in deel for x in (b.pk, b.inhoud, b.soort)],
             )
+
+
+def nu_leveren(instelling: Instelling, *, door, kanaal: str = Kanaal.UI):
+    """ "Nu leveren" on the screen: a run of the sending job for one instelling, queued for the
+    worker after the commit, recorded as a JobRun and in the audit trail."""
+    import uuid
+
+    from registratie.jobs import services as jobs
+    from registratie.jobs.models import Taak
+    from registratie.rod.tasks import rod_verzenden_task
+    from samenwerking import audit
+    from samenwerking.models import AuditActie
+
+    task_id = uuid.uuid4().hex
+    with transaction.atomic():
+        run = jobs.run_aanmaken(Taak.ROD_VERZENDEN, kanaal=kanaal, door=door, task_id=task_id)
+        audit.record(
+            run,
+            actie=AuditActie.AANGEMAAKT,
+            door=door,
+            kanaal=kanaal,
+            nieuw={"taak": Taak.ROD_VERZENDEN, "brin": instelling.brin},
+        )
+        transaction.on_commit(
+            lambda: rod_verzenden_task.apply_async(
+                kwargs={"run_id": run.pk, "brin": instelling.brin}, task_id=task_id
+            )
+        )
+    return run

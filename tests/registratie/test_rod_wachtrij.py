@@ -23,8 +23,9 @@ pytestmark = pytest.mark.django_db
 
 @pytest.fixture
 def paar():
+    """Started yesterday: after every count date whose deadline passed (teldata: none is locked)."""
     route = route_met_vestigingen()
-    return leerling_in_route(route, startdatum=datetime.date(2025, 8, 1))
+    return leerling_in_route(route, startdatum=timezone.localdate() - datetime.timedelta(days=1))
 
 
 @pytest.fixture
