@@ -21,6 +21,11 @@ from tests.registratie.rod_helpers import leerling_in_route, levering_bytes, rou
 pytestmark = pytest.mark.django_db
 
 
+@pytest.fixture(autouse=True)
+def rod_media(settings, tmp_path):
+    settings.MEDIA_ROOT = tmp_path / "media"  # the batch files of the file transport
+
+
 @pytest.fixture
 def paar():
     """Started yesterday: after every count date whose deadline passed (teldata: none is locked)."""
