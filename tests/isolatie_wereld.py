@@ -20,8 +20,9 @@ from rest_framework.authtoken.models import Token, TokenProxy
 
 from leerroute.models import LeerjaarProgramma
 from registratie import services
-from registratie.models import Fasewissel, Leerling, RodLevering, Signaal, Uitstroom
+from registratie.models import Fasewissel, Leerling, RodBericht, RodLevering, Signaal, Uitstroom
 from registratie.rod import services as rod_services
+from registratie.rod import wachtrij
 from samenwerking.api.sleutels import sleutel_aanmaken
 from samenwerking.models import AuditRegel, Lidmaatschap
 from tests.factories import (
@@ -88,6 +89,7 @@ class Kant:
     uitstroom: object = None
     signaal: object = None
     levering: object = None  # the vo-school's ROD delivery
+    bericht: object = None  # the vo-school's queued ROD message (format 2) of the vo-inschrijving
     api_sleutel: object = None  # the vo-school's API key (samenwerking.ApiSleutel)
     auditregel: object = None
     beheerder: object = None  # the vo-school's beheerder
@@ -229,6 +231,9 @@ def bouw_wereld() -> Wereld:
     rod_services.rod_exporteren(peildatum=PEILDATUM)
     a.levering = RodLevering.objects.get(instelling=a.vo)
     b.levering = RodLevering.objects.get(instelling=b.vo)
+    wachtrij.in_wachtrij([a.inschrijving.pk, b.inschrijving.pk])
+    a.bericht = RodBericht.objects.get(inschrijving=a.inschrijving)
+    b.bericht = RodBericht.objects.get(inschrijving=b.inschrijving)
 
     gebruikers = {
         "applicatiebeheerder": app,
