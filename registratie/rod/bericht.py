@@ -561,11 +561,11 @@ def batch_valideren(pad) -> list[str]:
     """A whole batch file against the XSD, streaming (libxml2 validates while it parses; memory
     stays flat): the safety net behind controleren() for the file transport."""
     try:
-        for _event, el in etree.iterparse(str(pad), events=("end",), schema=schema(), **_SCHEMA_OPTS):
-            if el.getparent() is not None and el.getparent().getparent() is None:
-                el.clear()
-                while el.getprevious() is not None:
-                    del el.getparent()[0]
+        berichten = (_q("inschrijvingBericht"), _q("verwijderBericht"))
+        for _event, el in etree.iterparse(str(pad), tag=berichten, schema=schema(), **_SCHEMA_OPTS):
+            el.clear()  # only the message-level events reach Python; the XSD sees everything
+            while el.getprevious() is not None:
+                del el.getparent()[0]
     except etree.XMLSyntaxError as exc:
         return [f"regel {exc.lineno}: {_zonder_waarde(str(exc))}"]
     return []

@@ -20,6 +20,7 @@ import dataclasses
 import datetime
 import hashlib
 import tempfile
+from array import array
 from pathlib import Path
 from typing import Protocol
 
@@ -61,7 +62,9 @@ class BestandTransport:
         self.pad = Path(self._tmp.name) / "batch.xml"
         self._fh = None
         self._sha = hashlib.sha256()
-        self.berichten: list = []  # (bericht, positie, lengte)
+        # Per message (id, place, length) in three flat arrays: a first full delivery has half a
+        # million messages, and a list of model instances held them all in memory.
+        self.ids, self.posities, self.lengtes = array("q"), array("q"), array("l")
         self.levering = None
         self._positie = 0
 
@@ -86,7 +89,9 @@ class BestandTransport:
             )
         if xml.startswith(b"<?xml"):
             xml = xml[xml.index(b"?>") + 2 :].lstrip()
-        self.berichten.append((bericht, self._positie, len(xml)))
+        self.ids.append(bericht.pk)
+        self.posities.append(self._positie)
+        self.lengtes.append(len(xml))
         self._schrijf(xml + b"\n")
         return Ontvangst(document_id=bericht.document_id, ontvangen=False, tijd=timezone.now())
 
@@ -107,7 +112,7 @@ class BestandTransport:
                 self.instelling,
                 self.pad,
                 sha256=self._sha.hexdigest(),
-                berichten=self.berichten,
+                plaatsen=(self.ids, self.posities, self.lengtes),
                 door=door,
                 kanaal=kanaal,
             )

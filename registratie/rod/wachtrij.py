@@ -46,8 +46,9 @@ NIET_GELEVERD = frozenset({"vmbo_diploma_datum", "vo_activiteiten_afgerond_op", 
 
 
 def _blokken(ids: list) -> Iterable[list]:
-    for start in range(0, len(ids), BLOK):
-        yield ids[start : start + BLOK]
+    blok = BLOK if connection.vendor != "postgresql" else 5000
+    for start in range(0, len(ids), blok):
+        yield ids[start : start + blok]
 
 
 # ------------------------------------------------------------------------------------------ statuses
@@ -84,13 +85,24 @@ def statussen_zetten(
             .exclude(status=BerichtStatus.INGETROKKEN)
             .update(status=status, toelichting=toelichting, gewijzigd=tijd, **velden)
         )
-        RodBerichtStatus.objects.bulk_create(
-            [
-                RodBerichtStatus(bericht_id=pk, status=status, tijd=tijd, toelichting=toelichting)
-                for pk in blok
-            ]
-        )
+        _statusregels(blok, status, tijd, toelichting)
     return n
+
+
+def _statusregels(ids: list[int], status: str, tijd, toelichting: str) -> None:
+    """One history row per message: on PostgreSQL one INSERT … SELECT unnest (no model instance per
+    row: a first full delivery writes half a million)."""
+    if connection.vendor != "postgresql":
+        RodBerichtStatus.objects.bulk_create(
+            [RodBerichtStatus(bericht_id=pk, status=status, tijd=tijd, toelichting=toelichting) for pk in ids]
+        )
+        return
+    with connection.cursor() as cursor:
+        cursor.execute(
+            f"INSERT INTO {RodBerichtStatus._meta.db_table} (bericht_id, status, tijd, toelichting) "
+            "SELECT unnest(%s::bigint[]), %s, %s, %s",
+            [list(ids), status, tijd, toelichting],
+        )
 
 
 # ------------------------------------------------------------------------------------------ queueing
