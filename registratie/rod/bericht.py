@@ -215,9 +215,17 @@ def bericht_uit(
         datum_uitschrijving=eind,
         reden_uitschrijving=bron.reden_einde if eind else None,
         sector=bron.sector.upper(),
-        perioden=perioden(bron, tot=tijd.date(), vorige=None if correctie else vorige, per=per),
+        perioden=perioden(bron, tot=_lokale_datum(tijd), vorige=None if correctie else vorige, per=per),
         correctie=correctie or None,
     )
+
+
+def _lokale_datum(tijd: datetime.datetime) -> datetime.date:
+    """The school's date of ``tijd`` (the periods run in local dates, like every date we hold;
+    the header's time is UTC)."""
+    from django.utils import timezone
+
+    return timezone.localdate(tijd)
 
 
 def verwijderbericht_uit(
