@@ -40,7 +40,8 @@ def dubbele_lijst(user):
             **{f"mbo_{v.replace('__', '_')}": Subquery(mbo.values(v)[:1]) for v in MBO_VELDEN},
         )
     )
-    return qs.annotate(afwijking=_afwijking())
+    # Newest first unless a column header asks otherwise (registratie.tabellen): the key's index.
+    return qs.annotate(afwijking=_afwijking()).order_by("-id")
 
 
 def _afwijking():
@@ -61,13 +62,6 @@ def _afwijking():
     )
 
 
-SORTERINGEN = {
-    "nieuw": ("-id",),
-    "oud": ("id",),
-    "start": ("startdatum", "id"),
-}
-
-
 class DubbeleLijstFilter(django_filters.FilterSet):
     leerroute = django_filters.ModelChoiceFilter(label=_("Route"), queryset=Leerroute.objects.none())
     cohort = django_filters.NumberFilter(label=_("Cohort (startjaar routejaar 1)"), method="_cohort")
@@ -83,26 +77,14 @@ class DubbeleLijstFilter(django_filters.FilterSet):
         method="_afwijkingen",
         widget=django_filters.widgets.forms.CheckboxInput,
     )
-    sorteer = django_filters.ChoiceFilter(
-        label=_("Sorteren"),
-        choices=(("nieuw", _("nieuwste eerst")), ("oud", _("oudste eerst")), ("start", _("startdatum"))),
-        empty_label=None,
-        method="_sorteer",
-    )
 
     class Meta:
         model = Inschrijving
-        fields = ["leerroute", "cohort", "fase", "status", "afwijkingen", "sorteer"]
+        fields = ["leerroute", "cohort", "fase", "status", "afwijkingen"]
 
     def __init__(self, *args, user, **kwargs):
         super().__init__(*args, **kwargs)
         self.filters["leerroute"].queryset = Leerroute.objects.for_user(user).order_by("naam")
-
-    def filter_queryset(self, queryset):
-        queryset = super().filter_queryset(queryset)
-        if not self.form.cleaned_data.get("sorteer"):
-            queryset = queryset.order_by(*SORTERINGEN["nieuw"])
-        return queryset
 
     def _cohort(self, qs, name, value):
         return qs.filter(cohort=value) if value is not None else qs
@@ -116,9 +98,6 @@ class DubbeleLijstFilter(django_filters.FilterSet):
 
     def _afwijkingen(self, qs, name, value):
         return qs.exclude(afwijking="") if value else qs
-
-    def _sorteer(self, qs, name, value):
-        return qs.order_by(*SORTERINGEN.get(value, SORTERINGEN["nieuw"]))
 
 
 # --- the mbo intake worklist ------------------------------------------------------------------------

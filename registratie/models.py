@@ -327,6 +327,11 @@ class Inschrijving(models.Model):
                 name="inschrijving_werklijst_idx",
                 condition=Q(sector="vo", einddatum__isnull=True),
             ),
+            # The dual list sorted by the vo start date (registratie.tabellen) walks this index
+            # and stops at the page, either direction.
+            models.Index(
+                fields=["startdatum", "id"], name="inschrijving_vo_start_idx", condition=Q(sector="vo")
+            ),
         ]
 
     def __str__(self):
