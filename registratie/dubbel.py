@@ -11,6 +11,7 @@ from __future__ import annotations
 import django_filters
 from django.db.models import Case, Exists, F, OuterRef, Q, Subquery, Value, When
 from django.db.models import CharField as CharVeld
+from django.db.models.functions import Concat
 from django.utils.translation import gettext_lazy as _
 
 from leerroute.models import Leerroute
@@ -62,6 +63,21 @@ def _afwijking():
     )
 
 
+def _mbo_sleutel():
+    """fase|opleidingskenmerk of the mbo side: one index probe per row, where the annotated
+    afwijking reads the mbo side's columns one subquery each."""
+    return Subquery(_mbo_kant().annotate(s=Concat("fase", Value("|"), "opleidingskenmerk")).values("s")[:1])
+
+
+def _afwijkend() -> Q:
+    """The rows whose ``afwijking`` is not empty, written so the filter costs one probe of the mbo
+    side per row scanned (and none for an ended row): the same rules as ``_afwijking``."""
+    eigen = Concat(F("fase"), Value("|"), F("opleidingskenmerk"), output_field=CharVeld())
+    return Q(einddatum__isnull=True) & (
+        Q(fase=Fase.MBO, mbo_sleutel__isnull=True) | (Q(mbo_sleutel__isnull=False) & ~Q(mbo_sleutel=eigen))
+    )
+
+
 class DubbeleLijstFilter(django_filters.FilterSet):
     leerroute = django_filters.ModelChoiceFilter(label=_("Route"), queryset=Leerroute.objects.none())
     cohort = django_filters.NumberFilter(label=_("Cohort (startjaar routejaar 1)"), method="_cohort")
@@ -97,7 +113,7 @@ class DubbeleLijstFilter(django_filters.FilterSet):
         return qs
 
     def _afwijkingen(self, qs, name, value):
-        return qs.exclude(afwijking="") if value else qs
+        return qs.alias(mbo_sleutel=_mbo_sleutel()).filter(_afwijkend()) if value else qs
 
 
 # --- the mbo intake worklist ------------------------------------------------------------------------

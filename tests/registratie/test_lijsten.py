@@ -113,3 +113,30 @@ def test_the_agreement_and_route_lists_sort_by_any_column():
     assert _volgorde(overeenkomsten, ["Zulu SOK", "Alfa SOK"]) == ["Alfa SOK", "Zulu SOK"]
     assert reverse("leerroutes:detail", args=[a.pk]) in routes
     assert reverse("overeenkomsten:detail", args=[a.overeenkomst_id]) in overeenkomsten
+
+
+def test_only_disagreements_selects_exactly_the_rows_flagged_with_a_rule():
+    from django.http import QueryDict
+
+    from registratie import dubbel
+    from registratie.models import Inschrijving
+
+    route = LeerrouteFactory()
+    route_leerling(route)  # agrees
+    _, fase = route_leerling(route)
+    Inschrijving.objects.filter(pk=fase.pk).update(fase="mbo")  # R-INS-6: fase
+    _, kenmerk = route_leerling(route)
+    Inschrijving.objects.filter(pk=kenmerk.pk).update(opleidingskenmerk="DLR")  # R-INS-6: kenmerk
+    zonder, _ = route_leerling(route, met_mbo=False)
+    Inschrijving.objects.filter(pk=zonder.pk).update(fase="mbo")  # R-INS-3: no mbo side
+    route_leerling(route, met_mbo=False)  # vo-fase without mbo side: no disagreement yet
+    gestopt, g_mbo = route_leerling(route)
+    Inschrijving.objects.filter(pk=gestopt.pk).update(einddatum="2026-01-31", reden_einde="overstap")
+    Inschrijving.objects.filter(pk=g_mbo.pk).update(fase="mbo")  # ended vo side: not flagged
+    beheerder = gebruiker_met_rol("applicatiebeheerder")
+
+    alle = dubbel.dubbele_lijst(beheerder)
+    gefilterd = dubbel.DubbeleLijstFilter(QueryDict("afwijkingen=on"), queryset=alle, user=beheerder).qs
+    verwacht = {i.pk: i.afwijking for i in alle if i.afwijking}
+    assert {i.pk: i.afwijking for i in gefilterd} == verwacht
+    assert sorted(verwacht.values()) == ["R-INS-3", "R-INS-6", "R-INS-6"]
