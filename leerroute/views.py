@@ -16,6 +16,7 @@ from django.views.decorators.http import require_POST
 from leerroute import services as route_services
 from leerroute.forms import RouteForm, programma_formsets
 from leerroute.models import Leerroute
+from registratie.schermen_forms import fouten_bij_velden
 from samenwerking import scope
 from samenwerking.models import Kanaal
 from samenwerking.services import opslaan
@@ -105,8 +106,8 @@ def detail(request, pk):
     if form.is_valid():
         try:
             opslaan(form.instance, door=request.user, kanaal=Kanaal.UI)
-        except ValidationError as exc:
-            form.add_error(None, exc)
+        except ValidationError as exc:  # beside its field: the qualification is typed as crebo
+            fouten_bij_velden(form, exc, {"kwalificatie": "crebo"})
         else:
             messages.success(request, _("De route is opgeslagen."))
             return redirect("leerroutes:detail", pk=route.pk)
