@@ -17,8 +17,8 @@ from __future__ import annotations
 import datetime
 from dataclasses import dataclass
 
-from django.db import models
-from django.db.models import Count, Exists, OuterRef, Sum
+from django.db import connection, models
+from django.db.models import Sum
 from django.utils import timezone
 
 from leerroute.models import Leerroute
@@ -59,48 +59,46 @@ class MboWerklijstTelling(models.Model):
         return f"{self.leerroute_id}: {self.aantal}"
 
 
+_SIGNALEN_SQL = """
+INSERT INTO {telling} (regel, instelling_id, partner_instelling_id, overeenkomst_id, aantal, berekend_op)
+SELECT regel, instelling_id, partner_instelling_id, overeenkomst_id, COUNT(*), %s
+FROM {signaal} WHERE status IN (%s, %s)
+GROUP BY regel, instelling_id, partner_instelling_id, overeenkomst_id
+"""
+
+# A row for every route, zero included: the rows also say that (and when) the check ran.
+_WERKLIJST_SQL = """
+INSERT INTO {telling} (leerroute_id, aantal, berekend_op)
+SELECT r.id, COUNT(vo.id), %s
+FROM {route} r LEFT JOIN {inschrijving} vo
+  ON vo.leerroute_id = r.id AND vo.sector = 'vo' AND vo.einddatum IS NULL
+  AND NOT EXISTS (
+    SELECT 1 FROM {inschrijving} mbo
+    WHERE mbo.leerling_id = vo.leerling_id AND mbo.leerroute_id = vo.leerroute_id
+      AND mbo.sector = 'mbo' AND mbo.einddatum IS NULL)
+GROUP BY r.id
+"""
+
+
 def verversen(nu: datetime.datetime | None = None) -> None:
-    """Replace both sets of figures (two GROUP BY scans; the nightly check's transaction)."""
+    """Replace both sets of figures: four statements whatever the number of students (an INSERT
+    of a GROUP BY each; the nightly check's transaction)."""
     from registratie.models import Inschrijving, Signaal, SignaalStatus
 
-    nu = nu or timezone.now()
-    groepen = (
-        Signaal.objects.filter(status__in=(SignaalStatus.OPEN, SignaalStatus.OVERGEDRAGEN))
-        .order_by()
-        .values("regel", "instelling", "partner_instelling", "overeenkomst")
-        .annotate(n=Count("id"))
-    )
-    SignaalTelling.objects.all().delete()
-    SignaalTelling.objects.bulk_create(
-        SignaalTelling(
-            regel=g["regel"],
-            instelling_id=g["instelling"],
-            partner_instelling_id=g["partner_instelling"],
-            overeenkomst_id=g["overeenkomst"],
-            aantal=g["n"],
-            berekend_op=nu,
+    tijd = connection.ops.adapt_datetimefield_value(nu or timezone.now())
+    tabel = {
+        "signaal": Signaal._meta.db_table,
+        "inschrijving": Inschrijving._meta.db_table,
+        "route": Leerroute._meta.db_table,
+    }
+    with connection.cursor() as cursor:
+        cursor.execute(f"DELETE FROM {SignaalTelling._meta.db_table}")
+        cursor.execute(
+            _SIGNALEN_SQL.format(telling=SignaalTelling._meta.db_table, **tabel),
+            [tijd, SignaalStatus.OPEN, SignaalStatus.OVERGEDRAGEN],
         )
-        for g in groepen
-    )
-    mbo_lopend = Inschrijving.objects.filter(
-        leerling_id=OuterRef("leerling_id"),
-        leerroute_id=OuterRef("leerroute_id"),
-        sector="mbo",
-        einddatum__isnull=True,
-    )
-    per_route = dict(
-        Inschrijving.objects.filter(sector="vo", einddatum__isnull=True)
-        .filter(~Exists(mbo_lopend))
-        .order_by()
-        .values_list("leerroute")
-        .annotate(n=Count("id"))
-    )
-    # A row for every route, zero included: the rows also say that (and when) the check ran.
-    MboWerklijstTelling.objects.all().delete()
-    MboWerklijstTelling.objects.bulk_create(
-        MboWerklijstTelling(leerroute_id=pk, aantal=per_route.get(pk, 0), berekend_op=nu)
-        for pk in Leerroute.objects.values_list("pk", flat=True)
-    )
+        cursor.execute(f"DELETE FROM {MboWerklijstTelling._meta.db_table}")
+        cursor.execute(_WERKLIJST_SQL.format(telling=MboWerklijstTelling._meta.db_table, **tabel), [tijd])
 
 
 def _opgeslagen_op() -> datetime.datetime | None:

@@ -126,6 +126,7 @@ def test_an_administrator_creates_an_agreement_and_activates_it_after_the_checkl
     beheerder = gebruiker_met_rol("beheerder", instelling=vo_school, username="vo-beheer")
     login(page, live_server, beheerder.username)
     page.get_by_role("navigation", name="Hoofdmenu").get_by_role("link", name="Overeenkomsten").click()
+    _toegankelijk(page)  # the list (django-tables2)
     page.get_by_role("link", name="Nieuwe overeenkomst").click()
     page.get_by_label("Naam").fill("SOK Techniek Brug")
     page.get_by_label("vo-school").select_option(label=str(vo_school))
@@ -166,6 +167,9 @@ def test_an_administrator_adds_the_programme_of_a_route(page, live_server, uitvo
     )
     login(page, live_server, beheerder.username)
     page.get_by_role("navigation", name="Hoofdmenu").get_by_role("link", name="Routes").click()
+    page.get_by_role("link", name="Route", exact=True).click()  # sort by the column header
+    assert page.locator("th[aria-sort=ascending]").inner_text().startswith("Route")
+    _toegankelijk(page)  # the list (django-tables2)
     page.get_by_role("link", name="GLR Techniek Noord").click()
     page.get_by_label("Programma leerjaar 1").fill("Oriëntatie op techniek, PTA vmbo")
     page.get_by_label("Programma leerjaar 2").fill("Verdieping, eerste mbo-modules")
