@@ -167,9 +167,6 @@ def test_an_administrator_adds_the_programme_of_a_route(page, live_server, uitvo
     )
     login(page, live_server, beheerder.username)
     page.get_by_role("navigation", name="Hoofdmenu").get_by_role("link", name="Routes").click()
-    page.get_by_role("link", name="Route", exact=True).click()  # sort by the column header
-    assert page.locator("th[aria-sort=ascending]").inner_text().startswith("Route")
-    _toegankelijk(page)  # the list (django-tables2)
     page.get_by_role("link", name="GLR Techniek Noord").click()
     page.get_by_label("Programma leerjaar 1").fill("Oriëntatie op techniek, PTA vmbo")
     page.get_by_label("Programma leerjaar 2").fill("Verdieping, eerste mbo-modules")
