@@ -4,22 +4,58 @@ with niveau, vestigingen, RIO status, and the combined PTA/OER per leerjaar as a
 
 from __future__ import annotations
 
+import django_tables2 as tables
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.shortcuts import get_object_or_404, redirect, render
 from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
 from django.views.decorators.http import require_POST
 
 from leerroute import services as route_services
 from leerroute.forms import RouteForm, programma_formsets
 from leerroute.models import Leerroute
+from registratie.schermen_forms import fouten_bij_velden
 from samenwerking import scope
 from samenwerking.models import Kanaal
-from samenwerking.paginering import pagineer
 from samenwerking.services import opslaan
+from samenwerking.tabel import Tabel, instellen
 
-PER_PAGINA = 50
+
+class RouteTabel(Tabel):
+    """The routes in scope: tens, so every column sorts (the key breaks ties)."""
+
+    caption = gettext_lazy("Leerroutes")
+
+    naam = tables.Column(
+        verbose_name=gettext_lazy("Route"),
+        linkify=("leerroutes:detail", [tables.A("pk")]),
+        order_by=("naam", "id"),
+    )
+    soort = tables.Column(
+        verbose_name=gettext_lazy("Soort / leerweg"), order_by=("soort", "leerweg", "naam", "id")
+    )
+    kwalificatie = tables.Column(
+        verbose_name=gettext_lazy("Kwalificatie"), order_by=("kwalificatie__crebo", "naam", "id")
+    )
+    overeenkomst = tables.Column(
+        accessor="overeenkomst__naam",
+        verbose_name=gettext_lazy("Overeenkomst"),
+        order_by=("overeenkomst__naam", "id"),
+    )
+    rio_status = tables.Column(verbose_name=gettext_lazy("RIO"), order_by=("rio_status", "naam", "id"))
+    status = tables.Column(verbose_name=gettext_lazy("Status"), order_by=("status", "naam", "id"))
+
+    class Meta(Tabel.Meta):
+        empty_text = gettext_lazy("Geen leerroutes.")
+
+    def render_soort(self, record):
+        return f"{record.soort} / {record.leerweg}"
+
+    def render_kwalificatie(self, value):
+        k = value
+        return f"{k.crebo} {k.naam} ({gettext_lazy('niveau')} {k.niveau})"
 
 
 @login_required
@@ -31,9 +67,7 @@ def lijst(request):
         .select_related("kwalificatie", "overeenkomst")
         .order_by("naam", "id")
     )
-    return render(
-        request, "leerroute/lijst.html", {"pagina": pagineer(qs, request.GET.get("pagina"), PER_PAGINA)}
-    )
+    return render(request, "leerroute/lijst.html", {"tabel": instellen(request, RouteTabel(qs))})
 
 
 def _route(request, pk) -> Leerroute:
@@ -72,8 +106,8 @@ def detail(request, pk):
     if form.is_valid():
         try:
             opslaan(form.instance, door=request.user, kanaal=Kanaal.UI)
-        except ValidationError as exc:
-            form.add_error(None, exc)
+        except ValidationError as exc:  # beside its field: the qualification is typed as crebo
+            fouten_bij_velden(form, exc, {"kwalificatie": "crebo"})
         else:
             messages.success(request, _("De route is opgeslagen."))
             return redirect("leerroutes:detail", pk=route.pk)

@@ -1,6 +1,8 @@
 """The figures of the start page per role (issue 12, item 1), each cheap at any size: counted up
-to a limit (samenwerking.paginering.begrensd_aantal), grouped over the open signals only, or read
-from the monitoring figures the nightly check stored."""
+to a limit (samenwerking.paginering.begrensd_aantal), or read from what the nightly check stored
+(the monitoring figures; the open signals per rule and the mbo worklist's size,
+registratie.tellingen), then shown with the time they were counted. Before the first nightly run
+those two are counted live (a new installation holds little)."""
 
 from __future__ import annotations
 
@@ -9,8 +11,9 @@ from dataclasses import dataclass
 
 from django.db.models import Count
 from django.utils import timezone
+from django.utils.formats import number_format
 
-from registratie import dubbel, fase, selectors
+from registratie import dubbel, fase, selectors, tellingen
 from registratie.models import Fase, Inschrijving, Sector, Signaal
 from registratie.rod.models import RodLevering
 from samenwerking import scope
@@ -29,13 +32,13 @@ class Dashboard:
     overgangen: str
     nog_mbo: str | None  # None: the user has no mbo side to enrol at
     leveringen: list
+    geteld_op: datetime.datetime | None = None  # when the stored figures were counted; None: live
 
 
 def dashboard(user) -> Dashboard:
     vandaag = timezone.localdate()
     s = scope.scope_for(user)
-    open_ = Signaal.objects.for_user(user).filter(status__in=selectors.SIGNAAL_OPEN)
-    per_regel = list(open_.order_by("regel").values_list("regel").annotate(n=Count("id")))
+    per_regel = tellingen.signalen_per_regel(user)
     # Transitions due next 1 August: running vo-fase enrolments whose route year 3 starts then.
     volgende = fase.komende_schooljaarstart(vandaag)
     cohort = volgende.year - fase.VO_FASE_JAREN
@@ -47,18 +50,31 @@ def dashboard(user) -> Dashboard:
     )
     mbo_kant = s.alles or _heeft_mbo_routes(s)
     return Dashboard(
-        signalen_per_regel=per_regel,
+        signalen_per_regel=per_regel.waarde if per_regel else _signalen_per_regel_live(user),
         monitoring=selectors.monitoring_met_bron(user).rijen,
         overgang_datum=volgende,
         overgang_cohort=cohort,
         overgangen=begrensd_aantal(overgangen, TELGRENS),
-        nog_mbo=begrensd_aantal(dubbel.werklijst_mbo(user), TELGRENS) if mbo_kant else None,
+        nog_mbo=_nog_mbo(user) if mbo_kant else None,
         leveringen=list(
             RodLevering.objects.for_user(user)
             .select_related("instelling")
             .order_by("-id")[:LAATSTE_LEVERINGEN]
         ),
+        geteld_op=per_regel.berekend_op if per_regel else None,
     )
+
+
+def _signalen_per_regel_live(user) -> list[tuple[str, int]]:
+    open_ = Signaal.objects.for_user(user).filter(status__in=selectors.SIGNAAL_OPEN)
+    return list(open_.order_by("regel").values_list("regel").annotate(n=Count("id")))
+
+
+def _nog_mbo(user) -> str:
+    opgeslagen = tellingen.nog_in_te_schrijven(user)
+    if opgeslagen is None:
+        return begrensd_aantal(dubbel.werklijst_mbo(user), TELGRENS)
+    return number_format(opgeslagen.waarde, force_grouping=True)
 
 
 def _heeft_mbo_routes(s) -> bool:

@@ -11,6 +11,7 @@ from __future__ import annotations
 import django_filters
 from django.db.models import Case, Exists, F, OuterRef, Q, Subquery, Value, When
 from django.db.models import CharField as CharVeld
+from django.db.models.functions import Concat
 from django.utils.translation import gettext_lazy as _
 
 from leerroute.models import Leerroute
@@ -40,7 +41,8 @@ def dubbele_lijst(user):
             **{f"mbo_{v.replace('__', '_')}": Subquery(mbo.values(v)[:1]) for v in MBO_VELDEN},
         )
     )
-    return qs.annotate(afwijking=_afwijking())
+    # Newest first unless a column header asks otherwise (registratie.tabellen): the key's index.
+    return qs.annotate(afwijking=_afwijking()).order_by("-id")
 
 
 def _afwijking():
@@ -61,11 +63,19 @@ def _afwijking():
     )
 
 
-SORTERINGEN = {
-    "nieuw": ("-id",),
-    "oud": ("id",),
-    "start": ("startdatum", "id"),
-}
+def _mbo_sleutel():
+    """fase|opleidingskenmerk of the mbo side: one index probe per row, where the annotated
+    afwijking reads the mbo side's columns one subquery each."""
+    return Subquery(_mbo_kant().annotate(s=Concat("fase", Value("|"), "opleidingskenmerk")).values("s")[:1])
+
+
+def _afwijkend() -> Q:
+    """The rows whose ``afwijking`` is not empty, written so the filter costs one probe of the mbo
+    side per row scanned (and none for an ended row): the same rules as ``_afwijking``."""
+    eigen = Concat(F("fase"), Value("|"), F("opleidingskenmerk"), output_field=CharVeld())
+    return Q(einddatum__isnull=True) & (
+        Q(fase=Fase.MBO, mbo_sleutel__isnull=True) | (Q(mbo_sleutel__isnull=False) & ~Q(mbo_sleutel=eigen))
+    )
 
 
 class DubbeleLijstFilter(django_filters.FilterSet):
@@ -83,26 +93,14 @@ class DubbeleLijstFilter(django_filters.FilterSet):
         method="_afwijkingen",
         widget=django_filters.widgets.forms.CheckboxInput,
     )
-    sorteer = django_filters.ChoiceFilter(
-        label=_("Sorteren"),
-        choices=(("nieuw", _("nieuwste eerst")), ("oud", _("oudste eerst")), ("start", _("startdatum"))),
-        empty_label=None,
-        method="_sorteer",
-    )
 
     class Meta:
         model = Inschrijving
-        fields = ["leerroute", "cohort", "fase", "status", "afwijkingen", "sorteer"]
+        fields = ["leerroute", "cohort", "fase", "status", "afwijkingen"]
 
     def __init__(self, *args, user, **kwargs):
         super().__init__(*args, **kwargs)
         self.filters["leerroute"].queryset = Leerroute.objects.for_user(user).order_by("naam")
-
-    def filter_queryset(self, queryset):
-        queryset = super().filter_queryset(queryset)
-        if not self.form.cleaned_data.get("sorteer"):
-            queryset = queryset.order_by(*SORTERINGEN["nieuw"])
-        return queryset
 
     def _cohort(self, qs, name, value):
         return qs.filter(cohort=value) if value is not None else qs
@@ -115,10 +113,7 @@ class DubbeleLijstFilter(django_filters.FilterSet):
         return qs
 
     def _afwijkingen(self, qs, name, value):
-        return qs.exclude(afwijking="") if value else qs
-
-    def _sorteer(self, qs, name, value):
-        return qs.order_by(*SORTERINGEN.get(value, SORTERINGEN["nieuw"]))
+        return qs.alias(mbo_sleutel=_mbo_sleutel()).filter(_afwijkend()) if value else qs
 
 
 # --- the mbo intake worklist ------------------------------------------------------------------------

@@ -327,6 +327,11 @@ class Inschrijving(models.Model):
                 name="inschrijving_werklijst_idx",
                 condition=Q(sector="vo", einddatum__isnull=True),
             ),
+            # The dual list sorted by the vo start date (registratie.tabellen) walks this index
+            # and stops at the page, either direction.
+            models.Index(
+                fields=["startdatum", "id"], name="inschrijving_vo_start_idx", condition=Q(sector="vo")
+            ),
         ]
 
     def __str__(self):
@@ -646,3 +651,4 @@ class ImportKoppeling(models.Model):
 from registratie.jobs.models import *  # noqa: E402,F403
 from registratie.review.models import *  # noqa: E402,F403
 from registratie.rod.models import *  # noqa: E402,F403
+from registratie.tellingen import *  # noqa: E402,F403

@@ -170,8 +170,10 @@ def berekenen(peildatum: datetime.date, routes) -> dict[tuple[int, int | None], 
 
 def verversen(peildatum: datetime.date) -> int:
     """Store the figures of every route on ``peildatum`` (the nightly fase check calls this in its
-    transaction); the previous set goes. Returns the number of rows."""
+    transaction), and the start page's stored counts (registratie.tellingen) with the same time;
+    the previous sets go. Returns the number of monitoring rows."""
     from leerroute.models import Leerroute
+    from registratie import tellingen
 
     cijfers = berekenen(peildatum, Leerroute.objects.all())
     nu = timezone.now()
@@ -180,6 +182,7 @@ def verversen(peildatum: datetime.date) -> int:
         MonitoringCijfer(leerroute_id=route_id, cohort=cohort, peildatum=peildatum, berekend_op=nu, **c)
         for (route_id, cohort), c in cijfers.items()
     )
+    tellingen.verversen(nu)
     return len(cijfers)
 
 

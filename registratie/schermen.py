@@ -31,11 +31,10 @@ from registratie.schermen_forms import (
     VoDatumForm,
     fouten_bij_velden,
 )
+from registratie.tabellen import DubbeleLijstTabel, WerklijstMboTabel
 from samenwerking import scope
 from samenwerking.models import Kanaal
-from samenwerking.paginering import pagineer
-
-PER_PAGINA = 50
+from samenwerking.tabel import gesorteerd, instellen
 
 
 def _beheerder(user) -> None:
@@ -116,9 +115,8 @@ def _nieuwe_leerling(form, nummer: str) -> Leerling | None:
 def werklijst_mbo(request):
     """R-INS-3: route students without an mbo-inschrijving yet, soonest mbo-fase first."""
     _beheerder(request.user)
-    qs = dubbel.werklijst_mbo(request.user)
-    pagina = pagineer(qs, request.GET.get("pagina"), PER_PAGINA)
-    return render(request, "registratie/werklijst_mbo.html", {"pagina": pagina, "samen_form": None})
+    tabel = instellen(request, WerklijstMboTabel(dubbel.werklijst_mbo(request.user)))
+    return render(request, "registratie/werklijst_mbo.html", {"tabel": tabel, "samen_form": None})
 
 
 def _vo_in_werklijst(request, pk):
@@ -169,10 +167,8 @@ def mbo_samen(request):
         else:
             messages.success(request, _("%(n)s mbo-inschrijving(en) vastgelegd.") % {"n": len(gemaakt)})
             return redirect("registratie:werklijst-mbo")
-    pagina = pagineer(werklijst, 1, PER_PAGINA)
-    return render(
-        request, "registratie/werklijst_mbo.html", {"pagina": pagina, "samen_form": form}, status=400
-    )
+    tabel = instellen(request, WerklijstMboTabel(werklijst))
+    return render(request, "registratie/werklijst_mbo.html", {"tabel": tabel, "samen_form": form}, status=400)
 
 
 # --- the dual list ----------------------------------------------------------------------------------
@@ -189,8 +185,8 @@ def dubbele_lijst(request):
     if not scope.scope_for(request.user).heeft_rol:
         raise PermissionDenied
     filter_ = _dubbel_gefilterd(request)
-    pagina = pagineer(filter_.qs, request.GET.get("pagina"), PER_PAGINA)
-    return render(request, "registratie/dubbele_lijst.html", {"filter": filter_, "pagina": pagina})
+    tabel = instellen(request, DubbeleLijstTabel(filter_.qs))
+    return render(request, "registratie/dubbele_lijst.html", {"filter": filter_, "tabel": tabel})
 
 
 class _Echo:
@@ -237,10 +233,11 @@ def _csv_rij(i) -> list:
 
 @login_required
 def dubbele_lijst_csv(request):
-    """What the dual list's filters select, as CSV, streamed (no BSN: names and masks only)."""
+    """What the dual list's filters select, in the list's order, as CSV, streamed (no BSN: names
+    and masks only)."""
     if not scope.scope_for(request.user).heeft_rol:
         raise PermissionDenied
-    rijen = _dubbel_gefilterd(request).qs.iterator(chunk_size=2000)
+    rijen = gesorteerd(request, DubbeleLijstTabel(_dubbel_gefilterd(request).qs)).iterator(chunk_size=2000)
     schrijver = csv.writer(_Echo(), delimiter=";")
     inhoud = (schrijver.writerow(r) for r in _met_kop(rijen))
     response = StreamingHttpResponse(inhoud, content_type="text/csv; charset=utf-8")

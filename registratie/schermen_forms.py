@@ -71,7 +71,12 @@ class VoAanmeldenForm(forms.Form):
 class MboAanvullenForm(forms.Form):
     """The mbo side of one route student; crebo, opleidingskenmerk and fase come from the route."""
 
-    inschrijvingsvolgnummer = forms.CharField(label=_("Inschrijvingsvolgnummer mbo"), max_length=20)
+    # autofocus: opened inline from the worklist (htmx focuses it), a keyboard user types on
+    inschrijvingsvolgnummer = forms.CharField(
+        label=_("Inschrijvingsvolgnummer mbo"),
+        max_length=20,
+        widget=forms.TextInput(attrs={"autofocus": True}),
+    )
     startdatum = forms.DateField(label=_("Startdatum"), widget=DATUM)
     leervorm = forms.ChoiceField(label=_("Leervorm"), choices=Leervorm.choices)
     vestiging = forms.ModelChoiceField(

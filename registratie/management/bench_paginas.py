@@ -136,6 +136,8 @@ def paginas(user) -> list[tuple[str, str]]:
         ("rod", "/rod/"),
         ("dubbele lijst", "/dubbele-lijst/"),
         ("dubbele lijst afwijkingen", "/dubbele-lijst/?afwijkingen=on"),
+        ("dubbele lijst gesorteerd", "/dubbele-lijst/?sort=startdatum"),
+        ("dubbele lijst gesorteerd aflopend", "/dubbele-lijst/?sort=-startdatum&pagina=20"),
         ("werklijst mbo", "/werklijst-mbo/"),
         ("aanmelden", "/aanmelden/"),
         ("beheer leerlingen", "/beheer/registratie/leerling/"),
@@ -149,6 +151,13 @@ def paginas(user) -> list[tuple[str, str]]:
         ("signalen mij cohort", "/signalen/?mij=1&cohort=2024&status="),
         ("overgangen", "/signalen/overgangen/"),
         ("monitoring route", f"/monitoring/?leerroute={route}&cohort=2024"),
+    ]
+    # Issue 12: the agreement and route screens, a list and the detail of the first one in scope.
+    urls += [
+        ("overeenkomsten", "/overeenkomsten/"),
+        ("overeenkomst", f"/overeenkomsten/{eerste(Samenwerkingsovereenkomst)}/"),
+        ("leerroutes", "/leerroutes/"),
+        ("leerroute", f"/leerroutes/{route}/"),
     ]
     for naam, model in (
         ("instellingen", Instelling),

@@ -61,11 +61,19 @@ def test_an_mbo_administrator_completes_the_mbo_side_from_the_worklist(page, liv
     login(page, live_server, beheerder.username)
     page.get_by_role("link", name="nog in te schrijven aan de mbo-kant").click()
     _toegankelijk(page)
-    page.get_by_role("link", name="mbo-kant invullen").click()  # the inline form (htmx)
-    page.get_by_label("Inschrijvingsvolgnummer mbo").fill("MBO-9")
+    # By keyboard only: Enter on the row's link opens the inline form (htmx) with the cursor in
+    # its first field; typing and Enter save it.
+    page.get_by_role("link", name="mbo-kant invullen").focus()
+    page.keyboard.press("Enter")
+    veld = page.get_by_label("Inschrijvingsvolgnummer mbo")
+    veld.wait_for()
+    page.wait_for_function(
+        "document.activeElement && document.activeElement.name === 'inschrijvingsvolgnummer'"
+    )
+    page.keyboard.type("MBO-9")
     page.screenshot(path=str(uitvoer / "werklijst.png"), full_page=True)
     _toegankelijk(page)
-    page.get_by_role("button", name="mbo-inschrijving vastleggen").click()
+    page.keyboard.press("Enter")
     page.wait_for_url("**/werklijst-mbo/")
     assert "is vastgelegd" in page.locator(".melding").inner_text()
     mbo = Inschrijving.objects.get(leerling=vo.leerling, sector="mbo")
@@ -118,6 +126,7 @@ def test_an_administrator_creates_an_agreement_and_activates_it_after_the_checkl
     beheerder = gebruiker_met_rol("beheerder", instelling=vo_school, username="vo-beheer")
     login(page, live_server, beheerder.username)
     page.get_by_role("navigation", name="Hoofdmenu").get_by_role("link", name="Overeenkomsten").click()
+    _toegankelijk(page)  # the list (django-tables2)
     page.get_by_role("link", name="Nieuwe overeenkomst").click()
     page.get_by_label("Naam").fill("SOK Techniek Brug")
     page.get_by_label("vo-school").select_option(label=str(vo_school))

@@ -1,6 +1,8 @@
 """The route screen (issue 12, item 3): the PTA/OER per leerjaar as an editable table saved in
 one step (R-LR-7), and the route's own fields with the crebo typed by number."""
 
+import re
+
 import pytest
 from django.test import Client
 from django.urls import reverse
@@ -79,6 +81,10 @@ def test_the_crebo_is_typed_and_a_wrong_niveau_names_the_route_rule():
     data = {"soort": "GLR", "leerweg": "BB", "crebo": "25999", "rio_status": "niet_gemeld"}
     response = inloggen(Client(), beheerder).post(reverse("leerroutes:detail", args=[route.pk]), data)
     assert response.status_code == 400 and "R-LR-3" in response.content.decode()
+    # beside the field where the crebo was typed, which keeps it
+    fout = re.search(r'<p class="fout" id="id_crebo_fout">([^<]*)</p>', response.content.decode())
+    assert fout and "R-LR-3" in fout.group(1)
+    assert 'value="25999"' in response.content.decode()
     route.refresh_from_db()
     assert route.kwalificatie.crebo != "25999"
 
