@@ -58,6 +58,17 @@ class Rapport:
     def doorgevoerd(self) -> bool:
         return not self.dry_run and not self.fouten
 
+    def als_dict(self) -> dict:
+        """The report as the API answers it and the upload screen stores it (JSON)."""
+        return {
+            **{
+                k: getattr(self, k)
+                for k in ("dry_run", "doorgevoerd", "rijen", "aangemaakt", "gewijzigd", "ongewijzigd")
+            },
+            "fouten": [vars(f) for f in self.fouten],
+            "acties": [[str(rij), actie] for rij, actie in self.acties],
+        }
+
 
 def _datum(tekst: str, kolom: str) -> datetime.date | None:
     if not tekst:
