@@ -290,11 +290,11 @@ def inschrijving_gewijzigd(inschrijving, gewijzigd, oud, *, door, kanaal) -> Non
 
 
 @samen_voor(inschrijving_gewijzigd)
-def inschrijvingen_gewijzigd(inschrijvingen: list, *, door, kanaal) -> None:
+def inschrijvingen_gewijzigd(rijen: list, *, door, kanaal) -> None:
     """The same re-check for many enrolments saved in one step (a bulk import): per route, the
     students whose enrolment in it changed, 500 at a time; seven queries per 500 students."""
     per_route: dict[int, set[int]] = {}
-    for i in inschrijvingen:
+    for i, _gewijzigd, _oud in rijen:
         per_route.setdefault(i.leerroute_id, set()).add(i.leerling_id)
     for route_id, leerlingen in per_route.items():
         ids = sorted(leerlingen)

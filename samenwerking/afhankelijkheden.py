@@ -53,9 +53,10 @@ def bij_signaleren(label: str):
 
 
 def samen_voor(hook: Callable):
-    """Register ``samen(instances: list, *, door, kanaal)``, the set-based version of the signal
-    hook ``hook``: at the end of a gebundeld() block it runs once for all the rows queued for that
-    hook (a bulk import queues thousands), instead of the hook once per row."""
+    """Register ``samen(rijen: list[(instance, gewijzigd, oud)], *, door, kanaal)``, the
+    set-based version of the signal hook ``hook``: at the end of a gebundeld() block it runs once
+    for all the rows queued for that hook (a bulk import queues thousands), instead of the hook
+    once per row."""
 
     def decorator(samen):
         _samen[hook] = samen
@@ -132,7 +133,7 @@ def _afwerken(wachtrij: list) -> None:
     stappen: dict = {}
     for n, (hook, instance, gewijzigd, oud, door, kanaal) in enumerate(wachtrij):
         if hook in _samen:
-            stappen.setdefault((hook, door, kanaal), []).append(instance)
+            stappen.setdefault((hook, door, kanaal), []).append((instance, gewijzigd, oud))
         else:
             stappen[n] = (hook, instance, gewijzigd, oud, door, kanaal)
     for sleutel, stap in stappen.items():
