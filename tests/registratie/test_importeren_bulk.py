@@ -145,3 +145,35 @@ def test_the_benchmark_reports_the_bad_rows_then_imports_the_fixed_file_complete
     assert "aangemaakt 60, gewijzigd 0, ongewijzigd 0, fouten 0" in regels[1]
     assert "aangemaakt 0, gewijzigd 0, ongewijzigd 60, fouten 0" in regels[2]
     assert not Leerling.objects.exists()  # the benchmark rolls everything back
+
+
+def _zonder_leerweg(route) -> bytes:
+    leerwegen = ["BB", "", "BB"]  # the second data row (row 3) has none
+    regels = [KOP] + [
+        f"{_valid_bsn(600 + n)};A.;Rij{n};03-02-2011;{route.naam};VO-{n};2025-08-01;vo;3;{leerweg}"
+        for n, leerweg in enumerate(leerwegen)
+    ]
+    return ("\n".join(regels) + "\n").encode()
+
+
+def test_a_check_constraint_is_checked_in_memory_and_names_the_row():
+    """A vo side without leerweg breaks the model's check constraint (R-INS-2): the bulk path
+    evaluates it before writing, like full_clean() would."""
+    vo, _mbo, route = _wereld()
+    door = gebruiker_met_rol("beheerder", instelling=vo)
+    rapport = importeer(_zonder_leerweg(route), "las.csv", instelling=vo, door=door, dry_run=True)
+    assert [(f.rij, f.regel) for f in rapport.fouten] == [(3, "R-INS-2")]
+    assert rapport.aangemaakt == 2
+
+
+def test_when_the_database_refuses_a_bulk_insert_the_import_starts_again_row_by_row(monkeypatch):
+    """A constraint the bulk path could not evaluate (simulated: every condition 'unknown') is
+    refused by the database; the import then runs row by row and reports the row."""
+    from registratie.importeren import snel
+
+    monkeypatch.setattr(snel, "_waar", lambda q, obj: None)
+    vo, _mbo, route = _wereld()
+    door = gebruiker_met_rol("beheerder", instelling=vo)
+    rapport = importeer(_zonder_leerweg(route), "las.csv", instelling=vo, door=door, dry_run=False)
+    assert [(f.rij, f.regel) for f in rapport.fouten] == [(3, "R-INS-2")]
+    assert not rapport.doorgevoerd and not Inschrijving.objects.exists()
