@@ -164,3 +164,48 @@ def niet_gevonden(request, exception=None):
     if request.path.startswith("/api/"):
         return JsonResponse({"detail": "Niet gevonden."}, status=404)
     return page_not_found(request, exception)
+
+
+def _detail_operaties(paden: dict, pad: str) -> list[tuple[str, str]]:
+    """The operations on one object of a list path (``/api/v1/x/`` → ``/api/v1/x/{id}/`` and its
+    actions ``/api/v1/x/{id}/…/``), as (operationId, method)."""
+    detail = f"{pad}{{id}}/"
+    return [
+        (operatie["operationId"], methode)
+        for p, operaties in paden.items()
+        if p == detail or (p.startswith(detail) and "{" not in p[len(detail) :])
+        for methode, operatie in operaties.items()
+        if "operationId" in operatie
+    ]
+
+
+def _link(operation_id: str, methode: str, id_uit: str, etag: bool) -> dict:
+    parameters = {"id": id_uit}
+    if etag and methode in ("put", "patch"):
+        parameters["header.If-Match"] = "$response.header.ETag"
+    return {"operationId": operation_id, "parameters": parameters}
+
+
+def schema_links(result, generator, request, public):
+    """drf-spectacular postprocessing hook: OpenAPI links between operations, so a client (and
+    schemathesis' stateful phase) follows an object from where it appears to what can be done
+    with it: a list's first result and a created object (201) to their detail, update and actions;
+    a detail GET to its update with the ETag as If-Match. Only /api/v1/ (the alias is deprecated)."""
+    paden = result.get("paths", {})
+    for pad, operaties in paden.items():
+        if not pad.startswith("/api/v1/") or "{" in pad:
+            continue
+        doelen = _detail_operaties(paden, pad)
+        if not doelen:
+            continue
+        bronnen = [("get", "200", "$response.body#/results/0/id"), ("post", "201", "$response.body#/id")]
+        for methode, code, id_uit in bronnen:
+            antwoord = operaties.get(methode, {}).get("responses", {}).get(code)
+            if antwoord is not None:
+                antwoord["links"] = {op: _link(op, m, id_uit, etag=False) for op, m in doelen}
+        detail = paden.get(f"{pad}{{id}}/", {}).get("get", {}).get("responses", {}).get("200")
+        if detail is not None:
+            detail["links"] = {
+                op: _link(op, m, "$response.body#/id", etag=True) for op, m in doelen if m != "get"
+            }
+    return result

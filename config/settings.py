@@ -293,6 +293,7 @@ SPECTACULAR_SETTINGS = {
     "POSTPROCESSING_HOOKS": [
         "drf_spectacular.hooks.postprocess_schema_enums",
         "config.api.schema_aanvullen",
+        "config.api.schema_links",
     ],
     "SERVE_INCLUDE_SCHEMA": False,
     # Swagger UI from the installed drf-spectacular-sidecar, not a CDN (works offline, fits the CSP).

@@ -31,6 +31,9 @@ urlpatterns = [
     path("gezond/", gezond.health, name="health"),
     path("api-sleutels/", api_sleutels.overzicht, name="api-sleutels"),
     path("importeren/", importeer_scherm.importeren, name="importeren"),
+    path("importeren/<int:pk>/", importeer_scherm.import_run, name="import-run"),
+    path("importeren/<int:pk>/voortgang/", importeer_scherm.import_voortgang, name="import-voortgang"),
+    path("importeren/<int:pk>/inlezen/", importeer_scherm.import_echt, name="import-echt"),
     path("api-sleutels/<int:pk>/intrekken/", api_sleutels.intrekken, name="api-sleutel-intrekken"),
 ]
 

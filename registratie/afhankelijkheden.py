@@ -17,9 +17,10 @@ from django.utils.translation import ngettext
 
 from registratie import checks_afhankelijk
 from registratie.models import Inschrijving, RedenEinde
-from samenwerking.afhankelijkheden import bij_signaleren, bij_weigeren
+from samenwerking.afhankelijkheden import bij_signaleren, bij_weigeren, samen_voor
 
 VOORBEELDEN = 3  # how many dependent students a refusal names
+_PER_KEER = 500  # students per re-check of a bundled step (SQLite allows 999 parameters)
 
 
 def _lopend():
@@ -286,3 +287,18 @@ def inschrijving_gewijzigd(inschrijving, gewijzigd, oud, *, door, kanaal) -> Non
     _hercontroleren(
         Q(leerling=inschrijving.leerling_id, leerroute=inschrijving.leerroute_id), door=door, kanaal=kanaal
     )
+
+
+@samen_voor(inschrijving_gewijzigd)
+def inschrijvingen_gewijzigd(rijen: list, *, door, kanaal) -> None:
+    """The same re-check for many enrolments saved in one step (a bulk import): per route, the
+    students whose enrolment in it changed, 500 at a time; seven queries per 500 students."""
+    per_route: dict[int, set[int]] = {}
+    for i, _gewijzigd, _oud in rijen:
+        per_route.setdefault(i.leerroute_id, set()).add(i.leerling_id)
+    for route_id, leerlingen in per_route.items():
+        ids = sorted(leerlingen)
+        for start in range(0, len(ids), _PER_KEER):
+            _hercontroleren(
+                Q(leerroute=route_id, leerling__in=ids[start : start + _PER_KEER]), door=door, kanaal=kanaal
+            )

@@ -648,6 +648,7 @@ class ImportKoppeling(models.Model):
         return self.instelling_id, None
 
 
+from registratie.importeren.models import *  # noqa: E402,F403
 from registratie.jobs.models import *  # noqa: E402,F403
 from registratie.review.models import *  # noqa: E402,F403
 from registratie.rod.models import *  # noqa: E402,F403

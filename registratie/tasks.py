@@ -49,3 +49,7 @@ def bulk_actie_task(bulk_id: int) -> dict:
 
     bulk = uitvoeren(bulk_id)
     return {"gelukt": bulk.gelukt, "mislukt": bulk.mislukt}
+
+
+# The upload screen's import (its own module, discovered through this one).
+from registratie.importeren.taak import import_task  # noqa: E402,F401

@@ -26,6 +26,8 @@ from samenwerking import audit
 
 _weigeren: dict[str, list[Callable]] = defaultdict(list)
 _signaleren: dict[str, list[Callable]] = defaultdict(list)
+# A signal hook's set-based version: run once for every row a bundled step queued for that hook.
+_samen: dict[Callable, Callable] = {}
 # Inside gebundeld(): the signal hooks wait here until the step is complete.
 _uitgesteld: ContextVar[list | None] = ContextVar("afhankelijkheden_uitgesteld", default=None)
 
@@ -46,6 +48,19 @@ def bij_signaleren(label: str):
     def decorator(hook):
         _signaleren[label.lower()].append(hook)
         return hook
+
+    return decorator
+
+
+def samen_voor(hook: Callable):
+    """Register ``samen(rijen: list[(instance, gewijzigd, oud)], *, door, kanaal)``, the
+    set-based version of the signal hook ``hook``: at the end of a gebundeld() block it runs once
+    for all the rows queued for that hook (a bulk import queues thousands), instead of the hook
+    once per row."""
+
+    def decorator(samen):
+        _samen[hook] = samen
+        return samen
 
     return decorator
 
@@ -109,5 +124,22 @@ def gebundeld():
         yield
     finally:
         _uitgesteld.reset(token)
-    for hook, instance, gewijzigd, oud, door, kanaal in wachtrij:
-        hook(instance, gewijzigd, oud, door=door, kanaal=kanaal)
+    _afwerken(wachtrij)
+
+
+def _afwerken(wachtrij: list) -> None:
+    """Run the queued hooks in the order they were first queued: a hook with a set-based version
+    once per (hook, door, kanaal) for all its rows, any other hook once per row."""
+    stappen: dict = {}
+    for n, (hook, instance, gewijzigd, oud, door, kanaal) in enumerate(wachtrij):
+        if hook in _samen:
+            stappen.setdefault((hook, door, kanaal), []).append((instance, gewijzigd, oud))
+        else:
+            stappen[n] = (hook, instance, gewijzigd, oud, door, kanaal)
+    for sleutel, stap in stappen.items():
+        if isinstance(sleutel, tuple):
+            hook, door, kanaal = sleutel
+            _samen[hook](stap, door=door, kanaal=kanaal)
+        else:
+            hook, instance, gewijzigd, oud, door, kanaal = stap
+            hook(instance, gewijzigd, oud, door=door, kanaal=kanaal)

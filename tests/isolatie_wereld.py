@@ -91,6 +91,7 @@ class Kant:
     levering: object = None  # the vo-school's ROD delivery
     bericht: object = None  # the vo-school's queued ROD message (format 2) of the vo-inschrijving
     api_sleutel: object = None  # the vo-school's API key (samenwerking.ApiSleutel)
+    import_run: object = None  # the vo-school's finished import (registratie.ImportRun)
     auditregel: object = None
     beheerder: object = None  # the vo-school's beheerder
     lidmaatschap: object = None
@@ -185,6 +186,17 @@ def _kant(naam: str, app) -> Kant:
     k.token = TokenProxy.objects.get(pk=Token.objects.create(user=k.beheerder).pk)
     k.api_sleutel, _sleutel = sleutel_aanmaken(
         instelling=k.vo, naam=f"Koppeling {naam}", bevoegdheid="lezen", door=k.beheerder
+    )
+    from registratie.models import ImportRun
+
+    rapport = {"dry_run": False, "doorgevoerd": True, "rijen": 0, "aangemaakt": 0, "gewijzigd": 0}
+    k.import_run = ImportRun.objects.create(
+        instelling=k.vo,
+        door=k.beheerder,
+        bestandsnaam=f"las-{naam.lower()}.csv",
+        dry_run=False,
+        status="klaar",
+        rapport=rapport | {"ongewijzigd": 0, "fouten": [], "acties": []},
     )
     k.authenticator = TOTPDevice.objects.create(user=k.beheerder, name=f"Telefoon {naam}", confirmed=True)
     axes = {"username": k.beheerder.username, "ip_address": "192.0.2.1", "user_agent": "matrix"}

@@ -33,7 +33,15 @@ from django.urls import URLResolver, get_resolver, reverse
 from rest_framework.test import APIClient
 
 from leerroute.models import LeerjaarProgramma, Leerroute
-from registratie.models import Inschrijving, Leerling, RodBericht, RodTerugkoppeling, Signaal, Uitstroom
+from registratie.models import (
+    ImportRun,
+    Inschrijving,
+    Leerling,
+    RodBericht,
+    RodTerugkoppeling,
+    Signaal,
+    Uitstroom,
+)
 from samenwerking.models import ApiSleutel, AuditRegel, Samenwerkingsovereenkomst
 from tests.isolatie_wereld import A_MERKTEKENS, A_ROLLEN, B_MERKTEKENS, ROLLEN, Kant, bouw_wereld
 from tests.login import inloggen
@@ -584,6 +592,31 @@ MATRIX: dict[str, Regel] = {
     # The import screen: a beheerder picks one of its own instellingen (the form offers no other).
     "importeren": Regel(
         b=verwacht(VERBODEN, VERBODEN, VERBODEN, LOGIN, beheerder_vo_a=OK, beheerder_mbo_a=OK)
+    ),
+    # A run of the import screen: its own instelling's beheerders only (a finished run: the progress
+    # poll answers 204 and reloads; "echt inlezen" of a run without a kept file: back with a message).
+    "import-run": Regel(
+        b=verwacht(
+            VERBODEN, VERBODEN, VERBODEN, LOGIN, beheerder_vo_a=NIET_GEVONDEN, beheerder_mbo_a=NIET_GEVONDEN
+        ),
+        a={"beheerder_vo_a": OK},
+        object="import_run",
+    ),
+    "import-voortgang": Regel(
+        b=verwacht(
+            VERBODEN, VERBODEN, VERBODEN, LOGIN, beheerder_vo_a=NIET_GEVONDEN, beheerder_mbo_a=NIET_GEVONDEN
+        ),
+        a={"beheerder_vo_a": 204},
+        object="import_run",
+    ),
+    "import-echt": Regel(
+        b=verwacht(
+            VERBODEN, VERBODEN, VERBODEN, LOGIN, beheerder_vo_a=NIET_GEVONDEN, beheerder_mbo_a=NIET_GEVONDEN
+        ),
+        a={"beheerder_vo_a": OMGELEID},
+        object="import_run",
+        methode="post",
+        bewijs=lambda r: ImportRun.objects.filter(instelling=r.instelling_id).count(),
     ),
     # The API keys screen: an instelling's beheerders only (the applicatiebeheerder uses /beheer/).
     "api-sleutels": Regel(

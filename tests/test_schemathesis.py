@@ -14,10 +14,12 @@ from rest_framework.authtoken.models import Token
 from schemathesis import GenerationMode
 from schemathesis.checks import (
     content_type_conformance,
+    ensure_resource_availability,
     not_a_server_error,
     response_headers_conformance,
     response_schema_conformance,
     status_code_conformance,
+    use_after_free,
 )
 
 from registratie.models import Signaal
@@ -111,3 +113,55 @@ def test_the_api_keeps_to_its_schema(rol, sleutel):
             except Exception as exc:  # collect every operation's failure, then report them all
                 fouten.append(f"{operatie.label} ({modus.value}): {exc}")
     assert not fouten, "\n\n".join(fouten)
+
+
+STAPPEN = 5  # operations per stateful scenario
+SCENARIO_S = 8  # scenarios per role
+
+
+def _links(schema) -> int:
+    return sum(
+        len(antwoord.get("links", {}))
+        for operaties in schema.raw_schema["paths"].values()
+        for operatie in operaties.values()
+        if isinstance(operatie, dict)
+        for antwoord in operatie.get("responses", {}).values()
+    )
+
+
+@pytest.mark.parametrize("rol", ROLLEN)
+def test_linked_operations_keep_to_the_schema_in_sequence(rol, sleutel):
+    """The stateful phase: schemathesis follows the schema's links (a list's first result or a
+    created object to its detail, update and actions; a detail's ETag to its update) and checks
+    every response of the sequence, plus that a created object can be fetched."""
+    schema = schemathesis.openapi.from_wsgi("/api/schema/", get_wsgi_application()).include(
+        path_regex="^/api/v1/"
+    )
+    assert _links(schema) >= 30  # every list and create operation links to its object
+
+    gevolgd = []  # the links a step followed with its value filled in from the previous answer
+
+    class Werkstroom(schema.as_state_machine()):
+        def step(self, input):
+            if input.transition is not None and input.is_applied and not input.transition.is_inferred:
+                gevolgd.append(input.transition.id)
+            return super().step(input)
+
+        def get_call_kwargs(self, case):
+            return {"headers": sleutel}
+
+        def validate_response(self, response, case, additional_checks=None, **kwargs):
+            case.validate_response(
+                response, checks=[*CONTROLES, ensure_resource_availability, use_after_free], headers=sleutel
+            )
+
+    Werkstroom.run(
+        settings=settings(
+            max_examples=SCENARIO_S,
+            stateful_step_count=STAPPEN,
+            deadline=None,
+            suppress_health_check=list(HealthCheck),
+            derandomize=True,
+        )
+    )
+    assert gevolgd, "the stateful phase followed no link"

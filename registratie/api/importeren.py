@@ -80,12 +80,4 @@ class ImportView(APIView):
             door=request.user,
             dry_run=d["dry_run"],
         )
-        data = {
-            **{
-                k: getattr(rapport, k)
-                for k in ("dry_run", "doorgevoerd", "rijen", "aangemaakt", "gewijzigd", "ongewijzigd")
-            },
-            "fouten": [vars(f) for f in rapport.fouten],
-            "acties": [[str(rij), actie] for rij, actie in rapport.acties],
-        }
-        return Response(ImportRapportSerializer(data).data)
+        return Response(ImportRapportSerializer(rapport.als_dict()).data)

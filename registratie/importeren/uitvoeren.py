@@ -1,10 +1,13 @@
-"""The import itself: every row through the same services and rules as the screens and the API.
+"""The import itself: every row by the same rules as the screens and the API.
 
-One transaction for the whole file, a savepoint per row: a dry run reports every row (what would
-be created or changed, every error with row, column and rule id) and rolls everything back; a real
-run commits only when no row has an error (all or nothing). A row that equals what is stored is
-left alone, so importing the same file twice changes nothing. The students, enrolments, routes
-and qualifications a file names are read up front in a few set-based queries, not one per row.
+One transaction for the whole file: a dry run reports every row (what would be created or
+changed, every error with row, column and rule id) and rolls everything back; a real run commits
+only when no row has an error (all or nothing). A row that equals what is stored is left alone,
+so importing the same file twice changes nothing. The students, enrolments, routes and
+qualifications a file names are read up front in a few set-based queries, not one per row.
+A new enrolment is checked in memory and written in bulk with the others (importeren.snel); a
+changed row goes through the services in its own savepoint. The rules that read other rows
+(registratie.afhankelijkheden) are re-checked once, set-based, for the whole file at its end.
 The report names rows by number, never by BSN."""
 
 from __future__ import annotations
@@ -13,7 +16,7 @@ import datetime
 from dataclasses import dataclass, field
 
 from django.core.exceptions import ValidationError
-from django.db import transaction
+from django.db import IntegrityError, transaction
 from django.db.models import Q
 from django.utils.translation import gettext as _
 
@@ -21,8 +24,9 @@ from config.api import _rule_of
 from leerroute.models import Kwalificatie, Leerroute
 from registratie import services
 from registratie.importeren.bestand import bronkolom, lees
+from registratie.importeren.snel import Bundel
 from registratie.models import ImportKoppeling, Inschrijving, Leerling
-from samenwerking import scope
+from samenwerking import afhankelijkheden, scope
 from samenwerking.models import Kanaal
 from samenwerking.services import opslaan
 from samenwerking.versleuteling import zoekhash
@@ -54,6 +58,17 @@ class Rapport:
     def doorgevoerd(self) -> bool:
         return not self.dry_run and not self.fouten
 
+    def als_dict(self) -> dict:
+        """The report as the API answers it and the upload screen stores it (JSON)."""
+        return {
+            **{
+                k: getattr(self, k)
+                for k in ("dry_run", "doorgevoerd", "rijen", "aangemaakt", "gewijzigd", "ongewijzigd")
+            },
+            "fouten": [vars(f) for f in self.fouten],
+            "acties": [[str(rij), actie] for rij, actie in self.acties],
+        }
+
 
 def _datum(tekst: str, kolom: str) -> datetime.date | None:
     if not tekst:
@@ -83,7 +98,7 @@ class _Context:
         self.aangeraakt: list = []  # the cached rows the current row changed in memory
         routes = Leerroute.objects.filter(
             Q(overeenkomst__vo_instelling=instelling) | Q(overeenkomst__mbo_instelling=instelling)
-        )
+        ).select_related("overeenkomst__vo_instelling", "overeenkomst__mbo_instelling", "kwalificatie")
         self.routes = {str(r.pk): r for r in routes} | {r.naam.lower(): r for r in routes}
         crebos = {r.get("crebo") for r in rijen if r.get("crebo")}
         self.kwalificaties = {k.crebo: k for k in Kwalificatie.objects.filter(crebo__in=crebos)}
@@ -96,8 +111,27 @@ class _Context:
         nummers = {r["inschrijvingsvolgnummer"] for r in rijen if r.get("inschrijvingsvolgnummer")}
         self.inschrijvingen = {
             i.inschrijvingsvolgnummer: i
-            for i in Inschrijving.objects.filter(instelling=instelling, inschrijvingsvolgnummer__in=nummers)
+            for i in Inschrijving.objects.filter(
+                instelling=instelling, inschrijvingsvolgnummer__in=nummers
+            ).select_related("leerroute", "kwalificatie")
         }
+        # Each known student's running enrolments, for R-INS-2 and the one-per-side constraint.
+        per_leerling = {leerling.pk: leerling for leerling in self.leerlingen.values()}
+        for leerling in per_leerling.values():
+            leerling._lopend_import = []
+        for i in Inschrijving.objects.filter(leerling__in=list(per_leerling), einddatum__isnull=True):
+            per_leerling[i.leerling_id]._lopend_import.append(i)
+
+    def onthoud(self, leerling: Leerling, inschrijving: Inschrijving) -> None:
+        """A later row of the file finds this student and enrolment."""
+        for h in (leerling.bsn_hash, leerling.onderwijsnummer_hash):
+            if h:
+                self.leerlingen[h] = leerling
+        self.inschrijvingen[inschrijving.inschrijvingsvolgnummer] = inschrijving
+
+
+def _hashes(rij: dict) -> set[str]:
+    return {zoekhash(rij.get(k)) for k in ("bsn", "onderwijsnummer") if rij.get(k)}
 
 
 def _herstel(ctx: _Context) -> None:
@@ -125,6 +159,7 @@ def _leerling(rij: dict, ctx: _Context) -> tuple[Leerling, bool]:
     waarden["geboortedatum"] = _datum(rij.get("geboortedatum", ""), "geboortedatum")
     if bestaand is None:
         leerling = Leerling(instelling=ctx.instelling, bsn=bsn, onderwijsnummer=onr, **waarden)
+        leerling._lopend_import = []
         return leerling, True
     # The partner school's student is linked, not changed: only the school that entered them edits.
     if bestaand.instelling_id == ctx.instelling.pk:
@@ -169,29 +204,44 @@ def _inschrijving(rij: dict, ctx: _Context, leerling: Leerling) -> tuple[Inschri
     return bestaand, _zet(bestaand, waarden)
 
 
-def _rij(rij: dict, ctx: _Context) -> str:
-    """Import one row (inside its savepoint); returns what happened."""
+def _rij(rij: dict, ctx: _Context, bundel: Bundel | None) -> str:
+    """Import one row; returns what happened. A new enrolment joins the bundle (written in bulk),
+    anything else is saved now, in its own savepoint."""
+    if bundel is not None and bundel.wacht_op(_hashes(rij), rij["inschrijvingsvolgnummer"]):
+        bundel.schrijven()  # the row builds on one still waiting: store those first
     leerling, leerling_anders = _leerling(rij, ctx)
     inschrijving, inschrijving_anders = _inschrijving(rij, ctx, leerling)
+    if bundel is not None and inschrijving.pk is None and (leerling.pk is None or not leerling_anders):
+        bundel.toevoegen(leerling, inschrijving)
+        ctx.onthoud(leerling, inschrijving)
+        return "aangemaakt"
+    if inschrijving.pk is not None and not (leerling_anders or inschrijving_anders):
+        return "ongewijzigd"
+    if bundel is not None:
+        bundel.schrijven()  # what this row saves may read the rows before it
+    with transaction.atomic():
+        actie = _rij_apart(rij, ctx, leerling, leerling_anders, inschrijving, inschrijving_anders)
+    leerling._lopend_import = services.lopende_inschrijvingen(leerling)
+    return actie
+
+
+def _rij_apart(rij, ctx, leerling, leerling_anders, inschrijving, inschrijving_anders) -> str:
+    """One row through the services (inside its savepoint)."""
     door, kanaal = ctx.door, Kanaal.IMPORT
     if leerling.pk is None:
         services.leerling_inschrijven(
             leerling=leerling, inschrijvingen=[inschrijving], door=door, kanaal=kanaal
         )
-        for h in (leerling.bsn_hash, leerling.onderwijsnummer_hash):
-            if h:
-                ctx.leerlingen[h] = leerling
-        ctx.inschrijvingen[inschrijving.inschrijvingsvolgnummer] = inschrijving
+        ctx.onthoud(leerling, inschrijving)
         return "aangemaakt"
     if leerling_anders:
         opslaan(leerling, door=door, kanaal=kanaal)
+    nieuw = inschrijving.pk is None
     if inschrijving_anders:
         inschrijving.leerling = leerling
         services.inschrijving_opslaan(inschrijving=inschrijving, door=door, kanaal=kanaal)
-        ctx.inschrijvingen[inschrijving.inschrijvingsvolgnummer] = inschrijving
-    if inschrijving.pk is None:
-        return "aangemaakt"
-    return "gewijzigd" if (leerling_anders or inschrijving_anders) else "ongewijzigd"
+        ctx.onthoud(leerling, inschrijving)
+    return "aangemaakt" if nieuw else "gewijzigd"
 
 
 def _fouten(exc: ValidationError, nummer: int, koppeling: dict) -> list[Fout]:
@@ -212,23 +262,36 @@ def importeer(inhoud: bytes, naam: str, *, instelling, door, dry_run: bool, voor
     koppeling_rij = ImportKoppeling.objects.filter(instelling=instelling).first()
     koppeling = koppeling_rij.kolommen if koppeling_rij else {}
     rijen = lees(inhoud, naam, koppeling)
+    try:
+        return _uitvoeren(rijen, koppeling, instelling, door, dry_run, voortgang, bundelen=True)
+    except IntegrityError:
+        # The database refused a bulk insert on a rule the fast path cannot see: start again row by
+        # row, so the error comes back with its row number.
+        return _uitvoeren(rijen, koppeling, instelling, door, dry_run, voortgang, bundelen=False)
+
+
+def _uitvoeren(rijen, koppeling, instelling, door, dry_run, voortgang, *, bundelen: bool) -> Rapport:
     rapport = Rapport(dry_run=dry_run, rijen=len(rijen))
     with transaction.atomic():
-        ctx = _Context(rijen, instelling, door)
-        for nummer, rij in enumerate(rijen, start=2):
-            try:
-                with transaction.atomic():
-                    actie = _rij(rij, ctx)
-            except ValidationError as exc:
-                rapport.fouten.extend(_fouten(exc, nummer, koppeling))
-                _herstel(ctx)
-            else:
-                ctx.aangeraakt.clear()
-                setattr(rapport, actie, getattr(rapport, actie) + 1)
-                if actie != "ongewijzigd":
-                    rapport.acties.append((nummer, actie))
-            if voortgang is not None:
-                voortgang(nummer - 1, len(rijen))
+        # One re-check of the rules that read other rows, for the whole file, at its end.
+        with afhankelijkheden.gebundeld():
+            ctx = _Context(rijen, instelling, door)
+            bundel = Bundel(door=door, kanaal=Kanaal.IMPORT) if bundelen else None
+            for nummer, rij in enumerate(rijen, start=2):
+                try:
+                    actie = _rij(rij, ctx, bundel)
+                except ValidationError as exc:
+                    rapport.fouten.extend(_fouten(exc, nummer, koppeling))
+                    _herstel(ctx)
+                else:
+                    ctx.aangeraakt.clear()
+                    setattr(rapport, actie, getattr(rapport, actie) + 1)
+                    if actie != "ongewijzigd":
+                        rapport.acties.append((nummer, actie))
+                if voortgang is not None:
+                    voortgang(nummer - 1, len(rijen))
+            if bundel is not None:
+                bundel.schrijven()
         if dry_run or rapport.fouten:
             transaction.set_rollback(True)
     return rapport

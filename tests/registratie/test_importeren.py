@@ -152,20 +152,3 @@ def test_the_command_and_the_api(w, tmp_path, capsys):
     body = r.json()
     assert body["rijen"] == 4 and body["ongewijzigd"] == 3
     assert [(f["rij"], f["regel"]) for f in body["fouten"]] == [(5, "R-INS-1")]
-
-
-def test_the_upload_screen_shows_the_dry_run_then_imports(w, client):
-    from tests.login import inloggen
-
-    vo, _mbo, route, beheerder = w
-    inloggen(client, beheerder)
-    assert client.get("/importeren/").status_code == 200
-    bestand = io.BytesIO(vo_csv(route, 3, fout_op={1}))
-    bestand.name = "las.csv"
-    r = client.post("/importeren/", {"instelling": vo.pk, "bestand": bestand})
-    assert r.status_code == 400 and "R-INS-1" in r.content.decode()
-    assert not Inschrijving.objects.exists()
-    bestand = io.BytesIO(vo_csv(route, 3))
-    bestand.name = "las.csv"
-    r = client.post("/importeren/", {"instelling": vo.pk, "bestand": bestand, "echt": "on"})
-    assert r.status_code == 200 and Inschrijving.objects.count() == 3

@@ -75,9 +75,13 @@ class Command(BaseCommand):
     def _meten(self, rijen: int, fouten: int) -> None:
         from samenwerking.models import Bestuur, Gebruiker
 
-        bestuur = Bestuur.objects.create(naam="Bench import")
-        vo = Instelling.objects.create(naam="Bench vmbo", brin="99ZZ", soort="vo", bestuur=bestuur)
-        mbo = Instelling.objects.create(naam="Bench mbo", brin="99ZY", soort="mbo", bestuur=bestuur)
+        # Two boards: their agreement is an SOK (R-SOK-1), so the import raises no signal.
+        vo = Instelling.objects.create(
+            naam="Bench vmbo", brin="99ZZ", soort="vo", bestuur=Bestuur.objects.create(naam="Bench vo")
+        )
+        mbo = Instelling.objects.create(
+            naam="Bench mbo", brin="99ZY", soort="mbo", bestuur=Bestuur.objects.create(naam="Bench mbo")
+        )
         overeenkomst = Samenwerkingsovereenkomst.objects.create(
             naam="Bench",
             soort="sok",
