@@ -43,6 +43,6 @@ class Migration(migrations.Migration):
         ),
         migrations.AddIndex(
             model_name='signaal',
-            index=models.Index(condition=models.Q(('status__in', ['open', 'overgedragen'])), fields=['leerroute', 'regel'], name='signaal_open_route_idx'),
+            index=models.Index(condition=models.Q(('status__in', ['open', 'overgedragen'])), fields=['leerroute', 'regel'], include=['overeenkomst', 'instelling', 'partner_instelling'], name='signaal_open_route_idx'),
         ),
     ]
