@@ -28,7 +28,7 @@ from django.utils import timezone
 from django.utils.formats import date_format
 from django.utils.translation import get_language, gettext
 
-from registratie import checks_afhankelijk, fase, locks, monitoring
+from registratie import checks_afhankelijk, checks_opslag, fase, locks, monitoring
 from registratie.models import (
     Fasewissel,
     Inschrijving,
@@ -36,15 +36,11 @@ from registratie.models import (
     Signaal,
     SignaalStatus,
 )
-from samenwerking import audit
-from samenwerking.models import Kanaal
 
 BRON = "fasecontrole"
 LOCK_NAAM = "check_phases"
 OPEN = (SignaalStatus.OPEN, SignaalStatus.OVERGEDRAGEN)
 REGEL_OVERGANG = "R-INS-1"  # a proposed transition: from route year 3 the mbo-fase (on 1 August)
-_CHUNK = 500  # ids per UPDATE (SQLite allows 999 parameters)
-_BATCH = 1000  # signals per INSERT (PostgreSQL allows 65535 parameters)
 _STROOM = 2000  # rows per fetch of a rule's streamed query
 
 
@@ -61,6 +57,7 @@ class Bevinding:
     instelling_id: int | None = None
     partner_instelling_id: int | None = None
     voorgestelde_datum: datetime.date | None = None
+    leerroute_id: int | None = None
 
     def als_signaal(self) -> Signaal:
         return Signaal(
@@ -74,6 +71,7 @@ class Bevinding:
             partner_instelling_id=self.partner_instelling_id,
             toelichting=self.toelichting,
             voorgestelde_datum=self.voorgestelde_datum,
+            leerroute_id=self.leerroute_id,
         )
 
 
@@ -124,120 +122,43 @@ def draai(peildatum: datetime.date | None = None, *, details: bool = False) -> R
 def check_phases(*, peildatum: datetime.date | None = None, details: bool = True) -> Resultaat:
     """Find, add new signals, close the fixed ones: all or nothing.
 
-    Streamed: the findings go through in batches (each batch: one read of the signals with those
-    keys, one bulk insert of the new ones); only the keys found are kept, to close the signals
-    whose cause has gone. Memory grows with the findings' keys, not with the enrolments."""
+    Streamed: the findings go one by one to registratie.checks_opslag, which stores them set-based
+    (PostgreSQL) or per batch and closes the signals whose cause has gone."""
     peildatum = peildatum or timezone.localdate()
     resultaat = Resultaat(peildatum=peildatum, details=details)
-    gevonden: set[str] = set()
-    batch: list[Bevinding] = []
-    for b in controleer(peildatum, gevonden):
-        batch.append(b)
-        if len(batch) >= _CHUNK:
-            _batch_verwerken(batch, resultaat)
-            batch = []
-    _batch_verwerken(batch, resultaat)
-    _sluiten(gevonden, resultaat)
+    checks_opslag.opslaan(alle_bevindingen(peildatum), resultaat)
     # The monitoring page reads the figures this nightly run stores (registratie.monitoring).
     monitoring.verversen(peildatum)
     return resultaat
-
-
-def _batch_verwerken(batch: list[Bevinding], resultaat: Resultaat) -> None:
-    """Add the signals of the new findings in ``batch``; an open one or a dismissed one stays."""
-    if not batch:
-        return
-    bestaand = list(
-        Signaal.objects.filter(
-            bron=BRON, sleutel__in=[b.sleutel for b in batch], status__in=[*OPEN, SignaalStatus.AFGEWEZEN]
-        ).values_list("sleutel", "status")
-    )
-    open_ = {sleutel for sleutel, status in bestaand if status in OPEN}
-    afgewezen = {sleutel for sleutel, status in bestaand if status == SignaalStatus.AFGEWEZEN} - open_
-    nieuw = [b.als_signaal() for b in batch if b.sleutel not in open_ and b.sleutel not in afgewezen]
-    if nieuw:
-        Signaal.objects.bulk_create(nieuw, batch_size=_BATCH)
-        audit.record_created_bulk(nieuw, door=None, kanaal=Kanaal.JOB)
-    resultaat.aantal_nieuw += len(nieuw)
-    resultaat.per_regel.update(b.regel for b in batch)
-    resultaat.aantal_overgangen += sum(1 for b in batch if b.voorgestelde_datum is not None)
-    if resultaat.details:
-        resultaat.bevindingen += batch
-        resultaat.nieuw |= {s.sleutel for s in nieuw}
-        resultaat.afgewezen |= afgewezen
-
-
-def _sluiten(gevonden: set[str], resultaat: Resultaat) -> None:
-    """Close the open signals of this source whose cause was not found again (with the date).
-    Only the keys of the open signals are read; the rows to close are read per chunk."""
-    open_ = Signaal.objects.filter(bron=BRON, status__in=OPEN)
-    # Read first, then write: SQLite has no isolation between a running read and a write.
-    ids = [
-        pk
-        for pk, sleutel in open_.values_list("pk", "sleutel").iterator(chunk_size=_BATCH)
-        if sleutel not in gevonden
-    ]
-    if not ids:
-        return
-    nu = timezone.now()
-    afhandeling = _("Automatisch gesloten: de oorzaak is opgelost (controle van %(datum)s).") % {
-        "datum": _datum(resultaat.peildatum)
-    }
-    velden = (
-        *("id", "sleutel", "status", "regel", "toelichting", "afhandeling", "gesloten_op"),
-        *("instelling_id", "partner_instelling_id"),  # the audit row's instellingen
-    )
-    for start in range(0, len(ids), _CHUNK):
-        deel = list(open_.filter(pk__in=ids[start : start + _CHUNK]).only(*velden).order_by("pk"))
-        Signaal.objects.filter(pk__in=[s.pk for s in deel], status__in=OPEN).update(
-            status=SignaalStatus.OPGELOST, gesloten_op=nu, afhandeling=afhandeling, afgehandeld_door=None
-        )
-        # Old values per signal: an 'overgedragen' one keeps its status and notes in the trail.
-        audit.record_changed_bulk(
-            (
-                (
-                    s,
-                    {"status": s.status, "gesloten_op": s.gesloten_op, "afhandeling": s.afhandeling},
-                    {"status": SignaalStatus.OPGELOST, "gesloten_op": nu, "afhandeling": afhandeling},
-                )
-                for s in deel
-            ),
-            door=None,
-            kanaal=Kanaal.JOB,
-        )
-        resultaat.aantal_gesloten += len(deel)
-        if resultaat.details:
-            for s in deel:
-                s.status, s.gesloten_op, s.afhandeling = SignaalStatus.OPGELOST, nu, afhandeling
-            resultaat.gesloten += deel
 
 
 def controleer(peildatum: datetime.date, gevonden: set[str] | None = None) -> Iterator[Bevinding]:
     """Every finding on ``peildatum``, one query per rule, streamed; reads only. A key found
     twice counts once; ``gevonden`` collects the keys."""
     gevonden = set() if gevonden is None else gevonden
+    for b in alle_bevindingen(peildatum):
+        if b.sleutel not in gevonden:
+            gevonden.add(b.sleutel)
+            yield b
+
+
+def alle_bevindingen(peildatum: datetime.date) -> Iterator[Bevinding]:
+    """Every finding of every rule, in rule order; a key can come twice (the first one counts)."""
     _taal_van_run["taal"] = get_language()
     try:
-        yield from _zonder_dubbelen(peildatum, gevonden)
+        for regel in (
+            overgangen,
+            zonder_mbo_inschrijving,
+            fasewissel_niet_op_1_augustus,
+            dlr_vo_einde_zonder_diploma,
+            registraties_oneens,
+            overeenkomst_niet_actief,
+            start_voor_leerjaar_3,
+            *checks_afhankelijk.REGELS,  # rules that read other rows (docs/regels-afhankelijkheden.md)
+        ):
+            yield from regel(peildatum)
     finally:
         _taal_van_run.clear()
-
-
-def _zonder_dubbelen(peildatum: datetime.date, gevonden: set[str]) -> Iterator[Bevinding]:
-    for regel in (
-        overgangen,
-        zonder_mbo_inschrijving,
-        fasewissel_niet_op_1_augustus,
-        dlr_vo_einde_zonder_diploma,
-        registraties_oneens,
-        overeenkomst_niet_actief,
-        start_voor_leerjaar_3,
-        *checks_afhankelijk.REGELS,  # rules that read other rows (docs/regels-afhankelijkheden.md)
-    ):
-        for b in regel(peildatum):
-            if b.sleutel not in gevonden:
-                gevonden.add(b.sleutel)
-                yield b
 
 
 # --- helpers ---------------------------------------------------------------------------------------
@@ -377,6 +298,7 @@ def overgangen(peildatum: datetime.date) -> Iterator[Bevinding]:
                 sleutel=_sleutel("overgang", leerling_id, route_id, start.isoformat()),
                 toelichting=tekst,
                 overeenkomst_id=r["overeenkomst_id"],
+                leerroute_id=r["route_id"],
                 leerling_id=leerling_id,
                 inschrijving_id=r["id"],
                 instelling_id=r["vo_id"],
@@ -427,6 +349,7 @@ def zonder_mbo_inschrijving(peildatum: datetime.date) -> Iterator[Bevinding]:
                     "soort": r["route_soort"],
                 },
                 overeenkomst_id=r["overeenkomst_id"],
+                leerroute_id=r["route_id"],
                 leerling_id=r["leerling_id"],
                 inschrijving_id=r["id"],
                 instelling_id=r["mbo_id"],
@@ -476,6 +399,7 @@ def fasewissel_niet_op_1_augustus(peildatum: datetime.date) -> Iterator[Bevindin
                     "volgend": _datum(fase.schooljaar_start(schooljaar_begin.year + 1)),
                 },
                 overeenkomst_id=r["overeenkomst_id"],
+                leerroute_id=r["route_id"],
                 leerling_id=r["leerling_id"],
                 inschrijving_id=r["inschrijving_nr"],
                 instelling_id=instelling,
@@ -512,6 +436,7 @@ def dlr_vo_einde_zonder_diploma(peildatum: datetime.date) -> Iterator[Bevinding]
             )
             % {"vo": r["vo_naam"], "route": r["route_naam"], "eind": _datum(r["einddatum"])},
             overeenkomst_id=r["overeenkomst_id"],
+            leerroute_id=r["route_id"],
             leerling_id=r["leerling_id"],
             inschrijving_id=r["id"],
             instelling_id=r["vo_id"],
@@ -591,6 +516,7 @@ def registraties_oneens(peildatum: datetime.date) -> Iterator[Bevinding]:
                         % {"soort": r["route_soort"]},
                     },
                     overeenkomst_id=r["overeenkomst_id"],
+                    leerroute_id=r["route_id"],
                     leerling_id=r["leerling_id"],
                     inschrijving_id=r["vo_nr"],
                     instelling_id=r["vo_id"],
@@ -650,6 +576,7 @@ def overeenkomst_niet_actief(peildatum: datetime.date) -> Iterator[Bevinding]:
                     "mbo": r["mbo_naam"],
                 },
                 overeenkomst_id=r["overeenkomst_id"],
+                leerroute_id=r["route_id"],
                 leerling_id=leerling_id,
                 inschrijving_id=r["id"],
                 instelling_id=r["vo_id"],
@@ -688,6 +615,7 @@ def start_voor_leerjaar_3(peildatum: datetime.date) -> Iterator[Bevinding]:
                     "routestart": _datum(fase.schooljaar_start(r["rsj"])),
                 },
                 overeenkomst_id=r["overeenkomst_id"],
+                leerroute_id=r["route_id"],
                 leerling_id=r["leerling_id"],
                 inschrijving_id=r["id"],
                 instelling_id=instelling,

@@ -70,6 +70,7 @@ def _bevinding(regel: str, sleutel: tuple, r: dict, toelichting: str, inschrijvi
         sleutel=checks._sleutel(regel, *sleutel),
         toelichting=toelichting,
         overeenkomst_id=r["overeenkomst_id"],
+        leerroute_id=r["route_id"],
         leerling_id=r["leerling_id"],
         inschrijving_id=inschrijving_id,
         instelling_id=r["vo_id"],

@@ -38,20 +38,31 @@ class AfwijzenForm(forms.Form):
     )
 
 
+class CollegaKeuze(forms.ModelChoiceField):
+    def label_from_instance(self, obj):
+        from registratie.services import persoon_naam
+
+        return persoon_naam(obj)
+
+
 class OverdragenForm(forms.Form):
-    aan = forms.ModelChoiceField(label=_("Overdragen aan"), queryset=Instelling.objects.none())
+    """Hand a signal to a named colleague: a beheerder of the vo-school or the mbo-instelling."""
+
+    aan_persoon = CollegaKeuze(label=_("Overdragen aan collega"), queryset=Instelling.objects.none())
     toelichting = forms.CharField(
-        label=_("Toelichting voor de school"),
+        label=_("Toelichting voor de collega"),
         required=False,
         widget=forms.Textarea(attrs={"rows": 2}),
         max_length=2000,
     )
 
     def __init__(self, *args, signaal, **kwargs):
+        from registratie.selectors import overdracht_collegas
+
         super().__init__(*args, **kwargs)
         o = signaal.overeenkomst
         ids = [o.vo_instelling_id, o.mbo_instelling_id] if o is not None else []
-        self.fields["aan"].queryset = Instelling.objects.filter(pk__in=ids).order_by("naam")
+        self.fields["aan_persoon"].queryset = overdracht_collegas(ids)
 
 
 class UitstroomForm(forms.ModelForm):

@@ -26,7 +26,7 @@ def signalen_voor(user, *, regel: str = "", status: str = "open", bron: str = ""
     beheerder or lezer those of their own instelling. ``status`` "open" means open or handed over;
     "" means every status."""
     qs = Signaal.objects.for_user(user, scope.VIEW).select_related(
-        "leerling", "overeenkomst", "instelling", "partner_instelling", "toegewezen_aan"
+        "leerling", "overeenkomst", "instelling", "partner_instelling", "toegewezen_aan", "toegewezen_persoon"
     )
     if status == "open":
         qs = qs.filter(status__in=SIGNAAL_OPEN)
@@ -56,6 +56,42 @@ def mag_signaal_afhandelen(user, signaal: Signaal) -> bool:
     if signaal.bron == BRON_ROD:
         return signaal.instelling_id is not None and signaal.instelling_id in s.beheer
     return signaal.overeenkomst_id is not None and signaal.overeenkomst_id in s.overeenkomsten
+
+
+def overdracht_collegas(instelling_ids):
+    """The colleagues a signal can be handed to: the active beheerders of these instellingen (the
+    parties of the signals' agreements), by name."""
+    from django.contrib.auth import get_user_model
+
+    from samenwerking.models import Lidmaatschap, Rol
+
+    beheerders = Lidmaatschap.objects.filter(rol=Rol.BEHEERDER, instelling__in=list(instelling_ids))
+    return (
+        get_user_model()
+        .objects.filter(is_active=True, pk__in=beheerders.values("gebruiker"))
+        .order_by("last_name", "first_name", "username")
+    )
+
+
+def overdracht_instelling(persoon, partijen, *, voorkeur=None):
+    """The school of ``partijen`` (an agreement's vo and mbo instelling ids) where ``persoon`` is
+    beheerder, so a hand-over to them lands there; ``voorkeur`` when they are beheerder of both.
+    None when they are beheerder of neither (or inactive)."""
+    from samenwerking.models import Instelling, Lidmaatschap, Rol
+
+    if not persoon.is_active:
+        return None
+    ids = set(
+        Lidmaatschap.objects.filter(
+            gebruiker=persoon, rol=Rol.BEHEERDER, instelling__in=list(partijen)
+        ).values_list("instelling_id", flat=True)
+    )
+    if not ids:
+        return None
+    gekozen = (
+        voorkeur.pk if voorkeur is not None and voorkeur.pk in ids else min(ids, key=list(partijen).index)
+    )
+    return Instelling.objects.get(pk=gekozen)
 
 
 def mag_nummer_inzien(user, leerling: Leerling) -> bool:

@@ -225,24 +225,52 @@ def signaal_afwijzen(*, signaal: Signaal, reden: str, door, kanaal: str = Kanaal
 
 @transaction.atomic
 def signaal_overdragen(
-    *, signaal: Signaal, aan, toelichting: str = "", door, kanaal: str = Kanaal.UI
+    *, signaal: Signaal, aan=None, aan_persoon=None, toelichting: str = "", door, kanaal: str = Kanaal.UI
 ) -> Signaal:
-    """Hand a signal to one of the two schools of its agreement; it stays open until the cause is
-    fixed (the next check closes it) or it is dismissed."""
+    """Hand a signal to a named colleague of one of the two schools of its agreement (a beheerder
+    there: ``aan_persoon``), or to the school itself (``aan``, the API's older form). It stays open
+    until the cause is fixed (the next check closes it) or it is dismissed."""
     signaal = _open_signaal(signaal)
     o = signaal.overeenkomst
-    if o is None or aan is None or aan.pk not in (o.vo_instelling_id, o.mbo_instelling_id):
+    partijen = (o.vo_instelling_id, o.mbo_instelling_id) if o is not None else ()
+    if aan_persoon is not None:
+        from registratie.selectors import overdracht_instelling
+
+        aan = overdracht_instelling(aan_persoon, partijen, voorkeur=aan)
+        if aan is None:
+            raise ValidationError(
+                {
+                    "aan_persoon": _(
+                        "Draag het signaal over aan een beheerder van de vo-school of de mbo-instelling "
+                        "van de overeenkomst; %(naam)s is dat niet."
+                    )
+                    % {"naam": persoon_naam(aan_persoon)}
+                }
+            )
+    if aan is None or aan.pk not in partijen:
         raise ValidationError(
             {"aan": _("Draag het signaal over aan de vo-school of de mbo-instelling van de overeenkomst.")}
         )
     signaal.status = SignaalStatus.OVERGEDRAGEN
     signaal.toegewezen_aan = aan
-    notitie = _("Overgedragen aan %(aan)s") % {"aan": aan}
+    signaal.toegewezen_persoon = aan_persoon
+    if aan_persoon is not None:
+        notitie = _("Overgedragen aan %(persoon)s (%(aan)s)") % {
+            "persoon": persoon_naam(aan_persoon),
+            "aan": aan,
+        }
+    else:
+        notitie = _("Overgedragen aan %(aan)s") % {"aan": aan}
     toelichting = (toelichting or "").strip()
     if toelichting:
         notitie += f": {toelichting}"
     signaal.afhandeling = "\n".join(p for p in (signaal.afhandeling, notitie) if p)
     return opslaan(signaal, door=door, kanaal=kanaal)
+
+
+def persoon_naam(gebruiker) -> str:
+    """How a colleague is named on screen and in the trail: full name, else the username."""
+    return gebruiker.get_full_name() or gebruiker.get_username()
 
 
 # --- a half-registered switch or stop (checks_afhankelijk.overstap_half_geregistreerd) --------------

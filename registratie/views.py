@@ -142,14 +142,17 @@ def signaal_overdragen(request, pk):
     signaal = _signaal_voor_actie(request, pk)
     form = OverdragenForm(request.POST, signaal=signaal)
     if not form.is_valid():
-        return _ongeldig(request, signaal, _("Kies de vo-school of de mbo-instelling van de overeenkomst."))
+        return _ongeldig(
+            request, signaal, _("Kies een collega: een beheerder van de vo-school of de mbo-instelling.")
+        )
     return _uitvoeren(
         request,
         signaal,
         lambda: services.signaal_overdragen(
             signaal=signaal, door=request.user, kanaal=Kanaal.UI, **form.cleaned_data
         ),
-        _("Het signaal is overgedragen aan %(aan)s.") % {"aan": form.cleaned_data["aan"]},
+        _("Het signaal is overgedragen aan %(aan)s.")
+        % {"aan": services.persoon_naam(form.cleaned_data["aan_persoon"])},
     )
 
 

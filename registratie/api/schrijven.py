@@ -1,6 +1,7 @@
 """Request bodies of the API's actions (what a school system sends to end an enrolment, change a
 fase, record a diploma date or decide on a signal). Descriptions in Dutch: they are the schema."""
 
+from django.contrib.auth import get_user_model
 from rest_framework import serializers
 
 from registratie.models import Fase, RedenEinde
@@ -29,13 +30,33 @@ class AfwijzenSerializer(serializers.Serializer):
 
 
 class OverdragenSerializer(serializers.Serializer):
+    aan_persoon = serializers.PrimaryKeyRelatedField(
+        queryset=get_user_model().objects.none(),
+        required=False,
+        allow_null=True,
+        default=None,
+        help_text="De collega (een beheerder van de vo-school of de mbo-instelling van de overeenkomst) "
+        "die het signaal oppakt.",
+    )
     aan = serializers.PrimaryKeyRelatedField(
         queryset=Instelling.objects.all(),
-        help_text="De vo-school of mbo-instelling van de overeenkomst die het signaal oppakt.",
+        required=False,
+        allow_null=True,
+        default=None,
+        help_text="Zonder collega: de vo-school of mbo-instelling van de overeenkomst die het oppakt.",
     )
     toelichting = serializers.CharField(required=False, allow_blank=True, default="")
 
     def get_fields(self):
         fields = super().get_fields()
-        fields["aan"].queryset = Instelling.objects.for_user(self.context["request"].user, scope.VIEW)
+        user = self.context["request"].user
+        fields["aan"].queryset = Instelling.objects.for_user(user, scope.VIEW)
+        fields["aan_persoon"].queryset = get_user_model().objects.for_user(user, scope.VIEW)
         return fields
+
+    def validate(self, data):
+        if data.get("aan_persoon") is None and data.get("aan") is None:
+            raise serializers.ValidationError(
+                {"aan_persoon": "Kies de collega (of de school) die het signaal oppakt."}
+            )
+        return data

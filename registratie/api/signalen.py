@@ -87,6 +87,8 @@ class SignaalSerializer(serializers.ModelSerializer):
             "gesloten_op",
             "afhandeling",
             "toegewezen_aan",
+            "toegewezen_persoon",
+            "leerroute",
             "voorgestelde_datum",
         ]
 
@@ -150,10 +152,16 @@ class SignaalViewSet(ScopedReadOnlyViewSet):
     @extend_schema(request=schrijven.OverdragenSerializer, responses=SignaalSerializer)
     @action(detail=True, methods=["post"])
     def overdragen(self, request, pk=None, format=None):
-        """Draag het signaal over aan de vo-school of de mbo-instelling van de overeenkomst."""
+        """Draag het signaal over aan een collega (een beheerder van de vo-school of de mbo-instelling
+        van de overeenkomst), of aan een van die scholen."""
         return self._beslis(
             schrijven.OverdragenSerializer,
             lambda s, d: services.signaal_overdragen(
-                signaal=s, aan=d["aan"], toelichting=d["toelichting"], door=request.user, kanaal=Kanaal.API
+                signaal=s,
+                aan=d["aan"],
+                aan_persoon=d["aan_persoon"],
+                toelichting=d["toelichting"],
+                door=request.user,
+                kanaal=Kanaal.API,
             ),
         )

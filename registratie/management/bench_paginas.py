@@ -146,11 +146,19 @@ def paginas(user) -> list[tuple[str, str]]:
     ]
     # Issue 13: the review queue and monitoring with their filters, as the dashboard links them.
     route = eerste(Leerroute)
+    instelling = eerste(Instelling)
     urls += [
         ("signalen route", f"/signalen/?leerroute={route}&regel=R-INS-1&sorteer=oud"),
         ("signalen mij cohort", "/signalen/?mij=1&cohort=2024&status="),
+        ("signalen school regel", f"/signalen/?instelling={instelling}&sorteer=regel"),
+        ("signalen alle statussen", "/signalen/?status=&sorteer=datum"),
+        ("signalen afgewezen", "/signalen/?status=afgewezen"),
         ("overgangen", "/signalen/overgangen/"),
+        ("overgangen route", f"/signalen/overgangen/?leerroute={route}"),
         ("monitoring route", f"/monitoring/?leerroute={route}&cohort=2024"),
+        ("monitoring vergelijk", "/monitoring/?cohort=2023&cohort=2024"),
+        ("monitoring afdrukken", f"/monitoring/?leerroute={route}&afdrukken=1"),
+        ("monitoring csv", "/monitoring/?formaat=csv"),
     ]
     # Issue 12: the agreement and route screens, a list and the detail of the first one in scope.
     urls += [

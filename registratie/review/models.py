@@ -19,7 +19,7 @@ LOPEND = (JobStatus.GEPLAND, JobStatus.BEZIG)
 class BulkSoort(models.TextChoices):
     TOEPASSEN = "toepassen", _("voorgestelde overgangen toepassen")
     AFWIJZEN = "afwijzen", _("afwijzen met één reden")
-    OVERDRAGEN = "overdragen", _("overdragen aan een school")
+    OVERDRAGEN = "overdragen", _("overdragen aan een collega")
 
 
 class BulkActie(models.Model):
@@ -35,7 +35,16 @@ class BulkActie(models.Model):
         settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="+", verbose_name=_("door")
     )
     reden = models.CharField(_("reden"), max_length=500, blank=True)
-    # Handing over: to the vo-school or the mbo-instelling of each signal's own agreement.
+    # Handing over: to a named colleague (a beheerder of a party of each signal's agreement), or
+    # to the vo-school or the mbo-instelling of each signal's own agreement (aan_kant).
+    aan_persoon = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="+",
+        verbose_name=_("overdragen aan collega"),
+    )
     aan_kant = models.CharField(_("overdragen aan"), max_length=3, blank=True)
     signaal_ids = models.JSONField(_("signalen"), default=list)
     totaal = models.PositiveIntegerField(_("totaal"), default=0)

@@ -25,7 +25,7 @@ def _voorstellen(user, leerroute: int | None = None):
     mbo side is enrolled on the proposed date, and the first other open rule of the student."""
     mbo = (
         Inschrijving.objects.filter(
-            sector="mbo", leerling=OuterRef("leerling"), leerroute=OuterRef("inschrijving__leerroute")
+            sector="mbo", leerling=OuterRef("leerling"), leerroute=OuterRef("leerroute")
         )
         .exclude(reden_einde=RedenEinde.CORRECTIE)
         .filter(Q(einddatum__isnull=True) | Q(einddatum__gte=OuterRef("voorgestelde_datum")))
@@ -40,9 +40,9 @@ def _voorstellen(user, leerroute: int | None = None):
     )
     qs = (
         signalen_voor(user, regel=checks.REGEL_OVERGANG)
-        .filter(afhandelbaar_q(user), voorgestelde_datum__isnull=False, inschrijving__isnull=False)
+        .filter(afhandelbaar_q(user), voorgestelde_datum__isnull=False, leerroute__isnull=False)
         .annotate(
-            route=F("inschrijving__leerroute_id"),
+            route=F("leerroute_id"),
             # The proposal is for 1 August of routestartjaar + the vo-fase years.
             cohort=ExtractYear("voorgestelde_datum") - fase.VO_FASE_JAREN,
             heeft_mbo=Exists(mbo),

@@ -5,6 +5,7 @@ counts per rule and per route (GROUP BYs over the filtered set), and a one-line 
 from __future__ import annotations
 
 import re
+from collections import Counter
 from dataclasses import dataclass
 
 from django.db.models import Count, Q
@@ -13,6 +14,7 @@ from leerroute.models import Leerroute
 from registratie import fase, selectors
 from registratie.models import SignaalStatus
 from registratie.rod.services import BRON as BRON_ROD
+from registratie.services import persoon_naam
 from samenwerking import scope
 from samenwerking.models import Instelling, Samenwerkingsovereenkomst
 
@@ -35,6 +37,15 @@ def afhandelbaar_q(user) -> Q:
     return Q(bron=BRON_ROD, instelling__in=s.beheer) | (
         ~Q(bron=BRON_ROD) & Q(overeenkomst__in=s.overeenkomsten)
     )
+
+
+def aan_mij_q(user) -> Q:
+    """ "Aan mij toegewezen": handed over to me by name; of what is not handed to a person, what
+    I decide on or what was handed over to my school."""
+    niet_aan_persoon = Q(toegewezen_persoon__isnull=True) & (
+        afhandelbaar_q(user) | Q(toegewezen_aan__in=scope.scope_for(user).instellingen)
+    )
+    return Q(toegewezen_persoon=user) | niet_aan_persoon
 
 
 def afhandelbaar(user, qs):
@@ -94,7 +105,7 @@ class Filter:
 def _zonder_volgorde_en_regel(user, f: Filter, *, regel: bool = True, route: bool = True):
     qs = selectors.signalen_voor(user, regel=f.regel if regel else "", status=f.status)
     if route and f.leerroute is not None:
-        qs = qs.filter(inschrijving__leerroute_id=f.leerroute)
+        qs = qs.filter(leerroute_id=f.leerroute)
     if f.instelling is not None:
         qs = qs.filter(Q(instelling_id=f.instelling) | Q(partner_instelling_id=f.instelling))
     if f.cohort is not None:
@@ -102,8 +113,7 @@ def _zonder_volgorde_en_regel(user, f: Filter, *, regel: bool = True, route: boo
             _cohort=fase.routestartjaar_expr("inschrijving__startdatum", "inschrijving__leerjaar")
         ).filter(_cohort=f.cohort, inschrijving__sector="vo")
     if f.mij:
-        # Mine: what I decide on, or what was handed over to my school.
-        qs = qs.filter(afhandelbaar_q(user) | Q(toegewezen_aan__in=scope.scope_for(user).instellingen))
+        qs = qs.filter(aan_mij_q(user))
     return qs
 
 
@@ -114,57 +124,60 @@ def wachtrij(user, f: Filter):
 
 def aantallen(user, f: Filter) -> dict:
     """Counts per rule (ignoring the rule filter, so the other rules stay in view) and per route
-    (ignoring the route filter): two GROUP BYs over the filtered signals."""
-    per_regel = (
-        _zonder_volgorde_en_regel(user, f, regel=False)
+    (ignoring the route filter): one GROUP BY rule and route over the signals of the other
+    filters (for open signals an index-only scan of signaal_open_route_idx), summed here."""
+    rijen = list(
+        _zonder_volgorde_en_regel(user, f, regel=False, route=False)
         .order_by()
-        .values("regel")
-        .annotate(n=Count("id"))
-        .order_by("regel")
+        .values_list("regel", "leerroute_id")
+        .annotate(n=Count("*"))  # not COUNT(id): the index holds no id, so it stays index-only
     )
-    per_route_rijen = list(
-        _zonder_volgorde_en_regel(user, f, route=False)
-        .filter(inschrijving__isnull=False)
-        .order_by()
-        .values("inschrijving__leerroute_id")
-        .annotate(n=Count("id"))
-    )
-    namen = dict(
-        Leerroute.objects.filter(
-            pk__in=[r["inschrijving__leerroute_id"] for r in per_route_rijen]
-        ).values_list("pk", "naam")
-    )
+    per_regel: Counter = Counter()
+    per_route_n: Counter = Counter()
+    for regel, route, n in rijen:
+        if f.leerroute is None or route == f.leerroute:
+            per_regel[regel] += n
+        if route is not None and (not f.regel or regel == f.regel):
+            per_route_n[route] += n
+    namen = dict(Leerroute.objects.filter(pk__in=list(per_route_n)).values_list("pk", "naam"))
     per_route = sorted(
-        (
-            {
-                "id": r["inschrijving__leerroute_id"],
-                "naam": namen.get(r["inschrijving__leerroute_id"], "?"),
-                "n": r["n"],
-            }
-            for r in per_route_rijen
-        ),
+        ({"id": pk, "naam": namen.get(pk, "?"), "n": n} for pk, n in per_route_n.items()),
         key=lambda r: (r["naam"], r["id"]),
     )
-    return {"per_regel": list(per_regel), "per_route": per_route}
+    return {"per_regel": [{"regel": r, "n": n} for r, n in sorted(per_regel.items())], "per_route": per_route}
+
+
+def _partijen(user) -> set[int]:
+    """The instellingen of the agreements this user sees."""
+    paren = Samenwerkingsovereenkomst.objects.for_user(user, scope.VIEW).values_list(
+        "vo_instelling_id", "mbo_instelling_id"
+    )
+    return {i for paar in paren for i in paar}
+
+
+def collegas(user):
+    """Whom this user can hand signals to: the beheerders of the schools of their agreements."""
+    return selectors.overdracht_collegas(_partijen(user))
 
 
 def filter_keuzes(user) -> dict:
     """The choices of the filter form: the rules among the visible signals, the visible routes
-    and the instellingen of the visible agreements (a few rows each)."""
+    and the instellingen of the visible agreements (a few rows each), and the colleagues a signal
+    can be handed to (the beheerders of those instellingen)."""
     if not scope.scope_for(user).heeft_rol:
-        return {"regels": [], "routes": [], "instellingen": []}
-    partijen = Samenwerkingsovereenkomst.objects.for_user(user, scope.VIEW).values_list(
-        "vo_instelling_id", "mbo_instelling_id"
-    )
+        return {"regels": [], "routes": [], "instellingen": [], "collegas": []}
+    instelling_ids = _partijen(user)
     return {
+        "collegas": [
+            {"pk": c.pk, "naam": persoon_naam(c)}
+            for c in selectors.overdracht_collegas(instelling_ids).only("username", "first_name", "last_name")
+        ],
         "regels": selectors.signaal_regels(user),
         "routes": list(
             Leerroute.objects.for_user(user, scope.VIEW).order_by("naam", "id").values("pk", "naam")
         ),
         "instellingen": list(
-            Instelling.objects.filter(pk__in={i for paar in partijen for i in paar})
-            .order_by("naam", "id")
-            .values("pk", "naam")
+            Instelling.objects.filter(pk__in=instelling_ids).order_by("naam", "id").values("pk", "naam")
         ),
     }
 

@@ -29,7 +29,14 @@ class AlBezig(ValidationError):
 
 
 def starten(
-    *, door, soort: str, signalen, reden: str = "", aan_kant: str = "", omschrijving: str = ""
+    *,
+    door,
+    soort: str,
+    signalen,
+    reden: str = "",
+    aan_kant: str = "",
+    aan_persoon=None,
+    omschrijving: str = "",
 ) -> BulkActie:
     """Record a run over ``signalen`` (a queryset the caller scoped to what ``door`` may handle)
     and enqueue it once the transaction commits. A second start while one runs raises AlBezig."""
@@ -38,8 +45,8 @@ def starten(
         raise ValidationError({"soort": _("Kies toepassen, afwijzen of overdragen.")})
     if soort == BulkSoort.AFWIJZEN and not reden:
         raise ValidationError({"reden": _("Geef de reden waarom de signalen worden afgewezen.")})
-    if soort == BulkSoort.OVERDRAGEN and aan_kant not in ("vo", "mbo"):
-        raise ValidationError({"aan_kant": _("Kies de vo-school of de mbo-instelling.")})
+    if soort == BulkSoort.OVERDRAGEN and aan_persoon is None and aan_kant not in ("vo", "mbo"):
+        raise ValidationError({"aan_persoon": _("Kies de collega aan wie u de signalen overdraagt.")})
     if soort == BulkSoort.TOEPASSEN:
         # Only a proposed transition can be applied; the other signals of the filter stay open.
         signalen = signalen.filter(voorgestelde_datum__isnull=False)
@@ -55,7 +62,8 @@ def starten(
                 soort=soort,
                 aangevraagd_door=door,
                 reden=reden,
-                aan_kant=aan_kant,
+                aan_kant="" if aan_persoon is not None else aan_kant,
+                aan_persoon=aan_persoon,
                 signaal_ids=ids,
                 totaal=len(ids),
                 filter_omschrijving=omschrijving[:500],
@@ -76,6 +84,11 @@ def _een(bulk: BulkActie, signaal: Signaal) -> None:
         services.signaal_toepassen(signaal=signaal, door=door, kanaal=Kanaal.UI)
     elif bulk.soort == BulkSoort.AFWIJZEN:
         services.signaal_afwijzen(signaal=signaal, reden=bulk.reden, door=door, kanaal=Kanaal.UI)
+    elif bulk.aan_persoon is not None:
+        # A signal of an agreement where the colleague is no beheerder fails with its message.
+        services.signaal_overdragen(
+            signaal=signaal, aan_persoon=bulk.aan_persoon, toelichting=bulk.reden, door=door, kanaal=Kanaal.UI
+        )
     else:
         o = signaal.overeenkomst
         aan = None if o is None else (o.vo_instelling if bulk.aan_kant == "vo" else o.mbo_instelling)
@@ -93,7 +106,7 @@ def _bewaar(bulk: BulkActie, **velden) -> None:
 def uitvoeren(bulk_id: int) -> BulkActie:
     """Run a recorded bulk decision (idempotent: a finished run is left alone; a re-delivered
     run skips the signals already closed, which the service refuses with a message)."""
-    bulk = BulkActie.objects.select_related("aangevraagd_door").get(pk=bulk_id)
+    bulk = BulkActie.objects.select_related("aangevraagd_door", "aan_persoon").get(pk=bulk_id)
     if not bulk.loopt:
         return bulk
     from registratie.review.selectors import afhandelbaar

@@ -72,6 +72,7 @@ def bulk_starten(request):
             signalen=qs,
             reden=request.POST.get("reden", ""),
             aan_kant=request.POST.get("aan_kant", ""),
+            aan_persoon=_collega(request),
             omschrijving=request.POST.get("omschrijving", ""),
         )
     except services.AlBezig as exc:
@@ -81,6 +82,14 @@ def bulk_starten(request):
         messages.error(request, " ".join(exc.messages))
         return redirect(_terug(request))
     return redirect("registratie:bulk", pk=bulk.pk)
+
+
+def _collega(request):
+    """The colleague chosen in the bulk form, among those the user's signals can go to (else None)."""
+    pk = selectors.geheel(request.POST.get("aan_persoon"))
+    if pk is None:
+        return None
+    return selectors.collegas(request.user).filter(pk=pk).first()
 
 
 def _terug(request) -> str:

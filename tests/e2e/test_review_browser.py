@@ -37,8 +37,8 @@ def coordinator(page, live_server):
 def _route_met_voorstellen():
     return (
         Signaal.objects.filter(status="open", voorgestelde_datum__isnull=False)
-        .values_list("inschrijving__leerroute_id", "inschrijving__leerroute__naam")
-        .order_by("inschrijving__leerroute_id")
+        .values_list("leerroute_id", "leerroute__naam")
+        .order_by("leerroute_id")
         .first()
     )
 
@@ -64,7 +64,7 @@ def test_apply_all_proposals_of_one_route_and_watch_the_progress_finish(coordina
     page = coordinator
     route_id, _naam = _route_met_voorstellen()
     open_voor = Signaal.objects.filter(
-        status="open", voorgestelde_datum__isnull=False, inschrijving__leerroute_id=route_id
+        status="open", voorgestelde_datum__isnull=False, leerroute_id=route_id
     ).count()
     page.goto(f"{live_server.url}/signalen/?leerroute={route_id}&regel=R-INS-1")
     page.get_by_label("alle signalen die aan dit filter voldoen").check()
@@ -75,10 +75,7 @@ def test_apply_all_proposals_of_one_route_and_watch_the_progress_finish(coordina
     assert bulk.totaal == open_voor and bulk.verwerkt == open_voor
     tekst = page.locator("#voortgang").inner_text()
     assert f"{open_voor} van {open_voor} verwerkt" in tekst and f"{bulk.gelukt} gelukt" in tekst
-    assert (
-        Signaal.objects.filter(inschrijving__leerroute_id=route_id, status=SignaalStatus.OPGELOST).count()
-        == bulk.gelukt
-    )
+    assert Signaal.objects.filter(leerroute_id=route_id, status=SignaalStatus.OPGELOST).count() == bulk.gelukt
     page.screenshot(path=str(uitvoer / "bulk.png"), full_page=True)
 
 
@@ -100,6 +97,48 @@ def test_dismiss_a_group_with_one_reason(coordinator, live_server, uitvoer):
             and s.afhandeling == "Doubleert: blijft een jaar in de vo-fase"
         )
     page.screenshot(path=str(uitvoer / "afgewezen.png"), full_page=True)
+
+
+def test_hand_over_to_a_named_colleague_who_finds_them_assigned_to_her(
+    coordinator, browser, live_server, uitvoer
+):
+    """The coordinator hands two signals in bulk, and one more on its own page, to the mbo school's
+    beheerder by name; she logs in and finds exactly those under "aan mij toegewezen"."""
+    page = coordinator
+    page.goto(f"{live_server.url}/signalen/?regel=R-INS-1")
+    vakjes = page.locator("#signalen tbody input[name=ids]")
+    ids = [int(vakjes.nth(i).get_attribute("value")) for i in range(3)]
+    for i in range(2):
+        vakjes.nth(i).check()
+    page.locator("select[name=soort]").select_option("overdragen")
+    page.locator("select[name=aan_persoon]").select_option(label="Fatima El Idrissi")
+    page.locator("input[name=reden]").fill("Graag de mbo-inschrijving nalopen")
+    page.get_by_role("button", name="Uitvoeren").click()
+    page.wait_for_selector("#voortgang[data-status=klaar]")
+    assert "2 gelukt" in page.locator("#voortgang").inner_text()
+
+    page.goto(f"{live_server.url}/signalen/{ids[2]}/")
+    page.get_by_label("Overdragen aan collega").select_option(label="Fatima El Idrissi")
+    page.get_by_role("button", name="Overdragen").click()
+    page.wait_for_load_state()
+    assert "overgedragen aan Fatima El Idrissi" in page.locator("body").inner_text()
+    for s in Signaal.objects.filter(pk__in=ids).select_related("toegewezen_persoon"):
+        assert s.status == SignaalStatus.OVERGEDRAGEN and s.toegewezen_persoon.username == "demo-beheer-mbo"
+
+    collega = browser.new_context(locale="nl-NL").new_page()
+    login(collega, live_server, "demo-beheer-mbo", demo.WACHTWOORD)
+    collega.goto(f"{live_server.url}/signalen/")
+    collega.get_by_label("aan mij toegewezen").check()
+    collega.get_by_role("button", name="Filteren").click()
+    collega.wait_for_load_state()
+    assert "mij=1" in collega.url
+    getoond = collega.locator("#signalen tbody a[href^='/signalen/']")
+    assert sorted(
+        int(getoond.nth(i).get_attribute("href").split("/")[2]) for i in range(getoond.count())
+    ) == sorted(ids)
+    assert "Fatima El Idrissi" in collega.locator("#signalen").inner_text()
+    collega.screenshot(path=str(uitvoer / "aan-mij.png"), full_page=True)
+    collega.context.close()
 
 
 def test_monitoring_csv_matches_the_table(coordinator, live_server, uitvoer):

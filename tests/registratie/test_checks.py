@@ -15,8 +15,10 @@ IN_VO_FASE = D(2026, 3, 1)  # route year 1 of a student who started leerjaar 3 o
 # One query per rule plus reading, inserting and closing signals and their audit rows (16 for 5
 # students, 4 of them the rules of checks_afhankelijk), the monitoring figures the run stores, and
 # the start page's stored counts (registratie.tellingen: 4 statements at any size); SQLite splits a
-# bulk insert into batches of 999 parameters, which adds 2 for 50.
-MAX_QUERIES = 29
+# bulk insert into batches of 999 parameters, which adds 2 for 50. PostgreSQL stores set-based: a
+# temporary table with its index and statistics, a count, one INSERT for the signals and their
+# audit rows, the keys to close (registratie.checks_opslag).
+MAX_QUERIES = 34
 
 
 def run(peildatum):
@@ -271,3 +273,29 @@ def test_the_number_of_queries_does_not_grow_with_the_students(n, django_assert_
         if n < 7
         else {"R-INS-3", "R-INS-6", "R-LR-8"}
     )
+
+
+@pytest.mark.django_db
+def test_each_new_signal_has_its_route_and_one_audit_row_with_its_values():
+    """PostgreSQL stores the findings set-based (COPY, INSERT … SELECT), other databases per batch:
+    the audit row of each new signal is, either way, what samenwerking.audit writes for it."""
+    from samenwerking import audit
+
+    _students(14)
+    resultaat = run(D(2027, 9, 1))
+    nieuw = list(Signaal.objects.select_related("inschrijving").order_by("pk"))
+    assert len(nieuw) == resultaat.aantal_nieuw == len(resultaat.nieuw) > 0
+    for s in nieuw:
+        assert s.leerroute_id == s.inschrijving.leerroute_id
+        [regel] = AuditRegel.objects.filter(model="registratie.Signaal", object_id=str(s.pk))
+        assert (regel.actie, regel.kanaal, regel.gebruiker_id, regel.oud) == ("create", "job", None, None)
+        assert regel.nieuw == audit.snapshot(s)
+        assert regel.object_repr == str(s)[:200]
+        assert (regel.instelling_id, regel.partner_instelling_id) == (
+            s.instelling_id,
+            s.partner_instelling_id,
+        )
+    # Nothing new the second time; counts per rule the same.
+    again = run(D(2027, 9, 1))
+    assert again.aantal_nieuw == 0 and again.per_regel == resultaat.per_regel
+    assert AuditRegel.objects.filter(model="registratie.Signaal").count() == len(nieuw)

@@ -10,7 +10,7 @@ from django.urls import reverse
 from registratie import checks, selectors
 from registratie.models import Fasewissel, Inschrijving, Signaal, Uitstroom
 from samenwerking.models import AuditRegel
-from tests.factories import InstellingFactory, LeerrouteFactory, gebruiker_met_rol, route_leerling
+from tests.factories import LeerrouteFactory, gebruiker_met_rol, route_leerling
 from tests.login import inloggen
 
 D = datetime.date
@@ -163,21 +163,36 @@ def test_dismissing_needs_a_reason_and_is_not_undone_by_the_next_check(opzet):
     assert Signaal.objects.count() == 1
 
 
-def test_handing_over_to_one_of_the_two_schools(opzet):
+def test_handing_over_to_a_named_colleague_of_one_of_the_two_schools(opzet):
     signaal, c = opzet["signaal"], _client(opzet["coordinator"])
     mbo = opzet["mbo"].instelling
-    c.post(_url("signaal-overdragen", signaal), {"aan": InstellingFactory().pk})
+    collega = opzet["beheerder_mbo"]
+    collega.first_name, collega.last_name = "Mila", "de Boer"
+    collega.save()
+    # The form offers the beheerders of the two schools, by name.
+    pagina = c.get(_url("signaal", signaal)).content.decode()
+    assert "Mila de Boer" in pagina and opzet["andere_beheerder"].username not in pagina
+
+    c.post(_url("signaal-overdragen", signaal), {"aan_persoon": opzet["andere_beheerder"].pk})
     signaal.refresh_from_db()
-    assert signaal.status == "open"  # a third school is not a choice
+    assert signaal.status == "open"  # a colleague of a third school is not a choice
 
     c.post(
-        _url("signaal-overdragen", signaal), {"aan": mbo.pk, "toelichting": "Graag mbo-inschrijving nalopen"}
+        _url("signaal-overdragen", signaal),
+        {"aan_persoon": collega.pk, "toelichting": "Graag mbo-inschrijving nalopen"},
     )
     signaal.refresh_from_db()
-    assert signaal.status == "overgedragen" and signaal.toegewezen_aan == mbo
-    assert "Graag mbo-inschrijving nalopen" in signaal.afhandeling
+    assert signaal.status == "overgedragen"
+    assert signaal.toegewezen_persoon == collega and signaal.toegewezen_aan == mbo
+    assert "Mila de Boer" in signaal.afhandeling and "Graag mbo-inschrijving nalopen" in signaal.afhandeling
+    regel = AuditRegel.objects.filter(model="registratie.Signaal", object_id=str(signaal.pk)).latest("id")
+    assert regel.nieuw["toegewezen_persoon"] == collega.pk and regel.gebruiker == opzet["coordinator"]
+    # "Aan mij toegewezen" is the colleague's now, no longer the coordinator's.
+    mij = reverse("registratie:signalen") + "?mij=1"
+    assert f"/signalen/{signaal.pk}/" in _client(collega).get(mij).content.decode()
+    assert f"/signalen/{signaal.pk}/" not in c.get(mij).content.decode()
     # Still visible to the school's beheerder, and still open for the check.
-    assert signaal in selectors.signalen_voor(opzet["beheerder_mbo"])
+    assert signaal in selectors.signalen_voor(collega)
     assert not checks.check_phases(peildatum=VOOR_DE_OVERGANG).nieuw
 
 

@@ -219,3 +219,49 @@ def test_progress_polls_while_the_run_goes_on(wereld):
     html = client.get(reverse("registratie:bulk", args=[bulk.pk]), HTTP_HX_REQUEST="true").content.decode()
     assert 'hx-trigger="every 1s"' in html and "3 van 10 verwerkt (30%)" in html
     assert "<html" not in html  # the bar alone, swapped into the page
+
+
+def test_hand_over_selected_rows_to_a_named_colleague(wereld, eager):
+    """Each signal goes to the colleague when she is a beheerder of a school of its agreement
+    (same service, same audit row as a single hand-over); any other fails with its message. A
+    colleague outside the coordinator's agreements is not accepted at all."""
+    coordinator, client = wereld
+    collega = Gebruiker.objects.get(username="demo-beheer-mbo")
+    open_ = selectors.afhandelbaar(coordinator, Signaal.objects.filter(status="open"))
+    signalen = list(open_.select_related("overeenkomst").order_by("id")[:6])
+    buiten = Gebruiker.objects.create_user("buiten", password="x-geheim-1")
+    client.post(
+        reverse("registratie:bulk-starten"),
+        {
+            "keuze": "selectie",
+            "ids": [s.pk for s in signalen],
+            "soort": "overdragen",
+            "aan_persoon": buiten.pk,
+        },
+    )
+    assert not BulkActie.objects.exists()
+
+    with eager():
+        client.post(
+            reverse("registratie:bulk-starten"),
+            {
+                "keuze": "selectie",
+                "ids": [s.pk for s in signalen],
+                "soort": "overdragen",
+                "aan_persoon": collega.pk,
+                "reden": "Graag nalopen",
+            },
+        )
+    bulk = BulkActie.objects.get()
+    assert bulk.status == JobStatus.KLAAR and bulk.aan_persoon == collega
+    mbo = collega.lidmaatschappen.get().instelling_id
+    hare = [
+        s
+        for s in signalen
+        if s.overeenkomst and mbo in (s.overeenkomst.vo_instelling_id, s.overeenkomst.mbo_instelling_id)
+    ]
+    assert hare and bulk.gelukt == len(hare) and bulk.mislukt == len(signalen) - len(hare)
+    for s in Signaal.objects.filter(pk__in=[s.pk for s in hare]):
+        assert (s.status, s.toegewezen_persoon_id, s.toegewezen_aan_id) == ("overgedragen", collega.pk, mbo)
+        rij = AuditRegel.objects.filter(model="registratie.Signaal", object_id=str(s.pk)).latest("id")
+        assert rij.gebruiker == coordinator and rij.nieuw["toegewezen_persoon"] == collega.pk

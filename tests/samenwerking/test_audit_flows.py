@@ -207,13 +207,15 @@ def test_the_nightly_check_closing_a_handed_over_signal_keeps_its_old_values():
     fasecontrole(D(2026, 3, 1))
     signaal = Signaal.objects.get(regel="R-INS-6")
     coordinator = gebruiker_met_rol("coordinator", overeenkomst=vo.leerroute.overeenkomst)
+    collega = gebruiker_met_rol("beheerder", instelling=mbo.instelling)
     client_voor(coordinator).post(
         reverse("registratie:signaal-overdragen", args=[signaal.pk]),
-        {"aan": mbo.instelling_id, "toelichting": "Graag de fase nakijken"},
+        {"aan_persoon": collega.pk, "toelichting": "Graag de fase nakijken"},
     )
     overgedragen = rijen(signaal, actie="update")[-1]
     assert (overgedragen.kanaal, overgedragen.gebruiker) == ("ui", coordinator)
     assert (overgedragen.oud["status"], overgedragen.nieuw["status"]) == ("open", "overgedragen")
+    assert overgedragen.nieuw["toegewezen_persoon"] == collega.pk
 
     Inschrijving.objects.filter(pk=mbo.pk).update(fase="vo")  # the cause is fixed
     fasecontrole(D(2026, 3, 2))
