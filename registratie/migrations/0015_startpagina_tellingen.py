@@ -8,7 +8,7 @@ class Migration(migrations.Migration):
 
     dependencies = [
         ('leerroute', '0004_leerroute_status'),
-        ('registratie', '0010_dubbele_lijst_vo_start_index'),
+        ('registratie', '0014_dubbele_lijst_vo_start_index'),
         ('samenwerking', '0003_api_sleutel'),
     ]
 

@@ -8,7 +8,7 @@ from django.db import migrations, models
 class Migration(migrations.Migration):
 
     dependencies = [
-        ('registratie', '0009_lijstindexen_fasewissel_werklijst'),
+        ('registratie', '0015_startpagina_tellingen'),
         ('samenwerking', '0003_api_sleutel'),
         migrations.swappable_dependency(settings.AUTH_USER_MODEL),
     ]

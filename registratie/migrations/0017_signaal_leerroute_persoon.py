@@ -9,7 +9,7 @@ class Migration(migrations.Migration):
 
     dependencies = [
         ('leerroute', '0004_leerroute_status'),
-        ('registratie', '0009_lijstindexen_fasewissel_werklijst'),
+        ('registratie', '0016_importrun'),
         ('samenwerking', '0003_api_sleutel'),
         migrations.swappable_dependency(settings.AUTH_USER_MODEL),
     ]

@@ -7,7 +7,7 @@ class Migration(migrations.Migration):
 
     dependencies = [
         ('leerroute', '0004_leerroute_status'),
-        ('registratie', '0009_lijstindexen_fasewissel_werklijst'),
+        ('registratie', '0013_rod_terugkoppeling_afstemming'),
         ('samenwerking', '0003_api_sleutel'),
     ]
 
