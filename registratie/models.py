@@ -646,3 +646,4 @@ class ImportKoppeling(models.Model):
 from registratie.jobs.models import *  # noqa: E402,F403
 from registratie.review.models import *  # noqa: E402,F403
 from registratie.rod.models import *  # noqa: E402,F403
+from registratie.rod.terugkoppeling_models import *  # noqa: E402,F403
