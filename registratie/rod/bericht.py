@@ -143,8 +143,10 @@ def bron_van(inschrijving) -> Bron:
         crebo=kwal.crebo if kwal else None,
         niveau=kwal.niveau if kwal else None,
         leervorm=ins.leervorm or None,
+        # .all(): a caller that prefetched the fasewissels pays no query per enrolment
         wissels=[
-            (w.ingangsdatum, w.van_fase, w.naar_fase) for w in ins.fasewissels.order_by("ingangsdatum", "id")
+            (w.ingangsdatum, w.van_fase, w.naar_fase)
+            for w in sorted(ins.fasewissels.all(), key=lambda w: (w.ingangsdatum, w.id))
         ],
     )
 

@@ -178,12 +178,24 @@ def verwijdering_in_wachtrij(inschrijving: Inschrijving, *, sleutel: str | None 
         bron.sleutel = sleutel
     document_id = uuid.uuid4()
     xml = fmt.naar_xml(fmt.verwijderbericht_uit(bron, document_id=document_id))
-    b = RodBericht(
-        document_id=document_id,
+    return verwijdering_van(
         instelling_id=inschrijving.instelling_id,
-        inschrijving=None,
         sleutel=bron.sleutel,
         sector=inschrijving.sector,
+        xml=xml,
+        document_id=document_id,
+    )
+
+
+def verwijdering_van(*, instelling_id: int, sleutel: str, sector: str, xml: bytes, document_id) -> RodBericht:
+    """Queue a deletion message whose XML is built already (``xml`` carries ``document_id``):
+    the enrolment is gone, or only DUO has it (reconciliation)."""
+    b = RodBericht(
+        document_id=document_id,
+        instelling_id=instelling_id,
+        inschrijving=None,
+        sleutel=sleutel,
+        sector=sector,
         soort=RodBerichtSoort.VERWIJDERING,
         inhoud=inhoud_versleutelen(xml),
     )
