@@ -37,8 +37,6 @@ from registratie.models import (
     Inschrijving,
     RedenEinde,
     RodAfstemming,
-    RodBericht,
-    RodBerichtSoort,
     RodVerschil,
     VerschilSoort,
 )
@@ -220,7 +218,6 @@ def opnieuw_in_wachtrij(verschillen, *, door=None, kanaal: str = Kanaal.UI) -> i
 
 def _verwijderingen(verschillen: list[RodVerschil]) -> int:
     """A deletion message per key that DUO has and we do not, built from DUO's own record."""
-    nieuw = []
     for v in verschillen:
         hun = bericht.lezen(versleuteling.fernet().decrypt(v.duo_record.encode("ascii")))
         document_id = uuid.uuid4()
@@ -234,19 +231,14 @@ def _verwijderingen(verschillen: list[RodVerschil]) -> int:
             brin=hun.brin,
             volgnummer=hun.volgnummer,
         )
-        nieuw.append(
-            RodBericht(
-                document_id=document_id,
-                instelling_id=v.afstemming.instelling_id,
-                inschrijving=None,
-                sleutel=hun.volgnummer,
-                sector=hun.sector.lower(),
-                soort=RodBerichtSoort.VERWIJDERING,
-                inhoud=wachtrij.inhoud_versleutelen(bericht.naar_xml(verwijder)),
-            )
+        wachtrij.verwijdering_van(
+            instelling_id=v.afstemming.instelling_id,
+            sleutel=hun.volgnummer,
+            sector=hun.sector.lower(),
+            xml=bericht.naar_xml(verwijder),
+            document_id=document_id,
         )
-    # wachtrij's own insert: the message and its first status row, as every queued message.
-    return wachtrij._aanmaken(nieuw, _("DUO heeft deze inschrijving, Leerroute niet (afstemming)."))
+    return len(verschillen)
 
 
 CSV_KOLOMMEN = (

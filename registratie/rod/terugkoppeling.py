@@ -175,11 +175,10 @@ def _regel_verwerken(
             wachtrij.status_zetten(b, BerichtStatus.AFGEKEURD, toelichting=signaal.toelichting)
         return
     _signaal_sluiten(inst, regel, door=door, kanaal=kanaal)
-    if any(m.geaccepteerd_op is None for m in meldingen):
+    if meldingen:
         resultaat.met_waarschuwing += 1
-        return
-    resultaat.zonder_meldingen += not meldingen
-    resultaat.met_waarschuwing += bool(meldingen)
+    else:
+        resultaat.zonder_meldingen += 1
     _accepteren_als_klaar(regel)
 
 
