@@ -51,7 +51,7 @@ def _verschillen(a: RodAfstemming) -> set[tuple]:
 @pytest.fixture
 def geplant(school):
     instelling, vo = school
-    zelfde, weg, datum, vestiging, nummer = vo
+    zelfde, _weg, datum, vestiging, nummer = vo
     andere_vestiging = [
         dataclasses.replace(p, vestiging=f"{instelling.brin}07") for p in _duo(vestiging).perioden
     ]
@@ -67,7 +67,7 @@ def geplant(school):
 
 
 def test_every_planted_difference_is_found_and_nothing_else(geplant):
-    instelling, (zelfde, weg, datum, vestiging, nummer), data = geplant
+    instelling, (_zelfde, weg, datum, vestiging, nummer), data = geplant
     a = afstemming.afstemmen(data)
     start = datum.startdatum
     perioden = bericht.bericht_van(vestiging, document_id=uuid.uuid4(), tijd=NU).perioden
@@ -123,7 +123,7 @@ def test_a_difference_in_how_periods_are_split_is_no_difference(school):
 
 
 def test_opnieuw_in_de_wachtrij_per_difference_and_for_all(geplant):
-    instelling, (zelfde, weg, datum, vestiging, nummer), data = geplant
+    instelling, (_zelfde, weg, datum, vestiging, nummer), data = geplant
     a = afstemming.afstemmen(data)
     RodBericht.objects.all().delete()  # start from an empty queue
     een = a.verschillen.get(sleutel=datum.inschrijvingsvolgnummer)
@@ -165,7 +165,7 @@ def _client(user) -> Client:
 
 
 def test_the_screen_shows_the_differences_masked_and_offers_csv_and_requeue(geplant):
-    instelling, vo, data = geplant
+    instelling, _vo, data = geplant
     c = _client(gebruiker_met_rol("beheerder", instelling=instelling))
     r = c.post(reverse("rod:afstemming_inlezen"), {"bestand": SimpleUploadedFile("m.xml", data)}, follow=True)
     assert r.status_code == 200
