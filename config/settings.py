@@ -366,8 +366,9 @@ CELERY_BEAT_SCHEDULE = {
         "task": "registratie.tasks.check_phases_task",
         "schedule": crontab(hour=_check_hour, minute=_check_minute),
     },
-    "rod-export-nightly": {
-        "task": "registratie.rod.tasks.rod_export_task",
+    # The ROD queue (format v2); the format 1 batch export stays available as `rod_export`.
+    "rod-verzenden-nightly": {
+        "task": "registratie.rod.tasks.rod_verzenden_task",
         "schedule": crontab(hour=_rod_hour, minute=_rod_minute),
     },
     "anonymise-nightly": {

@@ -16,7 +16,8 @@ __all__ = ["JobRun", "JobStatus", "Taak"]
 
 class Taak(models.TextChoices):
     CHECK_PHASES = "check_phases", _("fasecontrole")
-    ROD_EXPORT = "rod_export", _("ROD-levering")
+    ROD_EXPORT = "rod_export", _("ROD-levering (formaat 1, batch)")
+    ROD_VERZENDEN = "rod_verzenden", _("ROD-berichten verzenden")
     ANONIMISEREN = "anonimiseren", _("anonimiseren (bewaartermijn)")
 
 

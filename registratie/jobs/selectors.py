@@ -10,7 +10,7 @@ from registratie.jobs.models import JobRun, JobStatus, Taak
 
 SCHEMA_INSTELLING = {
     Taak.CHECK_PHASES: "check-phases-nightly",
-    Taak.ROD_EXPORT: "rod-export-nightly",
+    Taak.ROD_VERZENDEN: "rod-verzenden-nightly",
     Taak.ANONIMISEREN: "anonymise-nightly",
 }
 

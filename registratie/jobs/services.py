@@ -75,9 +75,21 @@ def _rod_export(voortgang, *, datum: datetime.date | None = None, **opties):
     return resultaten, aantallen
 
 
+def _rod_verzenden(voortgang, *, brin: str | None = None, **opties):
+    from registratie.rod import verzenden
+
+    resultaten = verzenden.verzenden(brin=brin, voortgang=voortgang)
+    aantallen: dict = {"instellingen": len(resultaten), "mislukt": sum(1 for r in resultaten if r.fout)}
+    for r in resultaten:
+        for status, n in r.per_status.items():
+            aantallen[status] = aantallen.get(status, 0) + n
+    return resultaten, aantallen
+
+
 WERK: dict[str, Callable] = {
     Taak.CHECK_PHASES: _fasecontrole,
     Taak.ROD_EXPORT: _rod_export,
+    Taak.ROD_VERZENDEN: _rod_verzenden,
     Taak.ANONIMISEREN: _anonimiseren,
 }
 

@@ -22,12 +22,13 @@ from registratie.jobs.models import Taak
 
 def taak_voor(taak: str):
     """The Celery task of a job (imported here, not at the top: the task modules import this one)."""
-    from registratie.rod.tasks import rod_export_task
+    from registratie.rod.tasks import rod_export_task, rod_verzenden_task
     from registratie.tasks import anonimiseren_task, check_phases_task
 
     return {
         Taak.CHECK_PHASES: check_phases_task,
         Taak.ROD_EXPORT: rod_export_task,
+        Taak.ROD_VERZENDEN: rod_verzenden_task,
         Taak.ANONIMISEREN: anonimiseren_task,
     }[taak]
 

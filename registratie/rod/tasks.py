@@ -38,3 +38,10 @@ def rod_export_task(self, peildatum: str | None = None, run_id: int | None = Non
             for r in uitkomst.resultaat
         ],
     }
+
+
+@shared_task(name="registratie.rod.tasks.rod_verzenden_task", **taken.NACHTTAAK)
+def rod_verzenden_task(self, brin: str | None = None, run_id: int | None = None) -> dict:
+    """Send the queued ROD messages (format v2), nightly and for "nu leveren" on the screen."""
+    uitkomst = taken.als_taak(self, Taak.ROD_VERZENDEN, run_id=run_id, brin=brin)
+    return {**uitkomst.run.aantallen, "instellingen": [r.regel() for r in uitkomst.resultaat]}

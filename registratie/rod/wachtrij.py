@@ -21,7 +21,7 @@ import uuid
 from collections.abc import Iterable
 
 from django.core.exceptions import ValidationError
-from django.db import transaction
+from django.db import connection, transaction
 from django.db.models.signals import post_delete, pre_delete
 from django.dispatch import receiver
 from django.utils import timezone
@@ -96,6 +96,7 @@ def statussen_zetten(
 # ------------------------------------------------------------------------------------------ queueing
 
 
+@transaction.atomic
 def in_wachtrij(inschrijving_ids: Iterable[int], *, reden: str = "") -> int:
     """Queue the enrolments (set-based): one queued message per enrolment at most; one already
     queued stays (it is built at send time), with ``reden`` (a correction) added. Returns how
@@ -110,7 +111,9 @@ def in_wachtrij(inschrijving_ids: Iterable[int], *, reden: str = "") -> int:
             for b in al.exclude(correctie__contains=reden):
                 b.correctie = f"{b.correctie}\n{reden}".strip()
                 b.save(update_fields=["correctie", "gewijzigd"])
-        bekend = set(al.values_list("inschrijving_id", flat=True))
+        # Locked (PostgreSQL): while the sending job holds a message, this waits; once the job
+        # committed, that message is no longer queued and a new one is made for this change.
+        bekend = set(al.select_for_update().values_list("inschrijving_id", flat=True))
         rijen = (
             Inschrijving.objects.filter(pk__in=[i for i in blok if i not in bekend])
             .filter(leerling__geanonimiseerd_op__isnull=True)
@@ -274,3 +277,42 @@ def _fasewissel_verwijderd(sender, instance, origin=None, **kwargs) -> None:
     # Only a fase change deleted on its own: one that goes with its enrolment needs no message.
     if isinstance(origin, Fasewissel) or getattr(origin, "model", None) is Fasewissel:
         in_wachtrij([instance.inschrijving_id])
+
+
+# ------------------------------------------------------------------------------------------ first fill
+
+
+@transaction.atomic
+def alles_in_wachtrij(instelling=None) -> int:
+    """Queue every enrolment (of ``instelling``) that never had a message: the first full delivery
+    when an instelling moves to format v2. Set-based: on PostgreSQL one INSERT … SELECT."""
+    toelichting = _("Eerste volledige levering.")
+    qs = Inschrijving.objects.filter(leerling__geanonimiseerd_op__isnull=True).exclude(
+        reden_einde="correctie"
+    )
+    qs = qs.exclude(pk__in=RodBericht.objects.filter(inschrijving__isnull=False).values("inschrijving_id"))
+    if instelling is not None:
+        qs = qs.filter(instelling=instelling)
+    if connection.vendor != "postgresql":
+        return in_wachtrij(qs.values_list("pk", flat=True))
+    sql, params = qs.values_list(
+        "pk", "instelling_id", "inschrijvingsvolgnummer", "sector"
+    ).query.sql_with_params()
+    b, s = RodBericht._meta.db_table, RodBerichtStatus._meta.db_table
+    with connection.cursor() as cursor:
+        cursor.execute(
+            f"WITH bron (id, instelling_id, sleutel, sector) AS ({sql}), "
+            f"nieuw AS (INSERT INTO {b} (document_id, instelling_id, inschrijving_id, sleutel, "
+            "sector, soort, status, inhoud, pogingen, correctie, toelichting, aangemaakt, gewijzigd) "
+            "SELECT gen_random_uuid(), instelling_id, id, sleutel, sector, %s, %s, '', 0, '', '', "
+            "now(), now() FROM bron ON CONFLICT DO NOTHING RETURNING id) "
+            f"INSERT INTO {s} (bericht_id, status, tijd, toelichting) SELECT id, %s, now(), %s FROM nieuw",
+            [
+                *params,
+                RodBerichtSoort.INSCHRIJVING,
+                BerichtStatus.IN_WACHTRIJ,
+                BerichtStatus.IN_WACHTRIJ,
+                toelichting,
+            ],
+        )
+        return cursor.rowcount

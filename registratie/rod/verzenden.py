@@ -1,0 +1,351 @@
+"""The sending job of the ROD queue (format v2): nightly (Celery beat) or "nu leveren" on the screen.
+
+Per instelling, inside one transaction: the queued messages that are due (oldest first, in
+blocks), each built from the enrolment's state now (bericht.bericht_uit), checked against the XSD,
+encrypted into ``RodBericht.inhoud`` and handed to the instelling's transport. The outcome:
+
+- ``Ontvangst`` → verzonden (handed over, e.g. a file) or ontvangen (DUO confirmed receipt);
+- ``TijdelijkeFout`` → stays queued, ``pogingen`` + 1, next try after an exponential backoff;
+  the same document id goes out again, so DUO never processes it twice. After a few temporary
+  errors in a row the run stops for this instelling (DUO is down): the rest waits, untouched;
+- ``DefinitieveFout`` → afgekeurd with DUO's reason; a message our own XSD refuses → afgekeurd
+  with the element (never a value);
+- the enrolment was withdrawn (reden correctie) → the message becomes its deletion message if ROD
+  had it, else ingetrokken; an anonymised student's message → ingetrokken.
+
+A file transport's batch is written in the same transaction (transport.afronden): a run that
+fails leaves no file and every message queued.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import dataclasses
+import datetime
+import logging
+from collections import defaultdict
+
+from django.conf import settings
+from django.db import connection, reset_queries, transaction
+from django.db.models import F, Q
+from django.utils import timezone
+from django.utils.translation import gettext as _
+
+from registratie import locks
+from registratie.models import (
+    BerichtStatus,
+    Fasewissel,
+    Inschrijving,
+    RodBericht,
+    RodBerichtSoort,
+)
+from registratie.rod import bericht as fmt
+from registratie.rod import transport as tp
+from registratie.rod import wachtrij
+from samenwerking.models import Instelling, Kanaal
+
+logger = logging.getLogger(__name__)
+
+LOCK = "rod_verzenden"
+BLOK = 2000
+MAX_TIJDELIJK_OP_RIJ = 3
+BACKOFF_BASIS = datetime.timedelta(minutes=5)
+BACKOFF_MAX = datetime.timedelta(hours=12)
+
+
+def backoff(pogingen: int) -> datetime.timedelta:
+    """Wait before try ``pogingen + 1``: 5 min, 10, 20, … at most 12 h."""
+    return min(BACKOFF_BASIS * (2 ** max(pogingen - 1, 0)), BACKOFF_MAX)
+
+
+@dataclasses.dataclass
+class Resultaat:
+    """What one run did for one instelling. No personal data: safe to print and log."""
+
+    instelling: Instelling
+    per_status: dict = dataclasses.field(default_factory=lambda: defaultdict(int))
+    levering_id: int | None = None
+    gestopt: str = ""  # why the run stopped early for this instelling
+    fout: str = ""
+
+    @property
+    def aantal(self) -> int:
+        return sum(self.per_status.values())
+
+    def regel(self) -> str:
+        brin = self.instelling.brin
+        if self.fout:
+            return _("%(brin)s: MISLUKT: %(fout)s") % {"brin": brin, "fout": self.fout}
+        delen = ", ".join(f"{k} {v}" for k, v in sorted(self.per_status.items()) if v) or _(
+            "niets te verzenden"
+        )
+        extra = f" ({self.gestopt})" if self.gestopt else ""
+        return f"{brin}: {delen}{extra}"
+
+
+def verzenden(
+    *, brin: str | None = None, door=None, kanaal: str = Kanaal.JOB, voortgang=None
+) -> list[Resultaat]:
+    """Send what is queued, per instelling (or only ``brin``). One failing instelling does not stop
+    the others; nothing of it is recorded."""
+    with locks.enkele_run(LOCK):
+        nu = timezone.now()
+        due = Q(volgende_poging__isnull=True) | Q(volgende_poging__lte=nu)
+        qs = RodBericht.objects.filter(due, status=BerichtStatus.IN_WACHTRIJ)
+        if brin:
+            qs = qs.filter(instelling__brin=brin.strip().upper())
+        instellingen = list(Instelling.objects.filter(pk__in=qs.values("instelling_id")).order_by("brin"))
+        resultaten = []
+        for instelling in instellingen:
+            try:
+                r = instelling_verzenden(instelling, door=door, kanaal=kanaal)
+            except Exception as exc:
+                r = Resultaat(instelling=instelling, fout=type(exc).__name__)
+                logger.exception("rod_verzenden %s mislukt; er is niets vastgelegd", instelling.brin)
+            else:
+                logger.info("rod_verzenden %s", r.regel())
+            resultaten.append(r)
+            if voortgang is not None:
+                voortgang(_("%(i)s van %(n)s instellingen") % {"i": len(resultaten), "n": len(instellingen)})
+        return resultaten
+
+
+def instelling_verzenden(instelling: Instelling, *, door=None, kanaal: str = Kanaal.JOB) -> Resultaat:
+    resultaat = Resultaat(instelling=instelling)
+    transport = tp.transport_voor(instelling)
+    opgeslagen = None
+    try:
+        with transaction.atomic():
+            # One run per instelling at a time (PostgreSQL); the lock above guards the job as a whole.
+            list(Instelling.objects.select_for_update().filter(pk=instelling.pk).values_list("pk"))
+            nu = timezone.now()
+            vanaf = 0
+            while not resultaat.gestopt:
+                # Locked: a change committed meanwhile waits, then queues a new message (wachtrij).
+                blok = list(
+                    RodBericht.objects.select_for_update()
+                    .filter(instelling=instelling, status=BerichtStatus.IN_WACHTRIJ, pk__gt=vanaf)
+                    .filter(Q(volgende_poging__isnull=True) | Q(volgende_poging__lte=nu))
+                    .order_by("pk")[:BLOK]
+                )
+                if not blok:
+                    break
+                vanaf = blok[-1].pk
+                _blok_verzenden(blok, transport, resultaat, nu)
+                if settings.DEBUG:
+                    reset_queries()
+            afronden = getattr(transport, "afronden", None)
+            if afronden is not None:
+                levering = afronden(door=door, kanaal=kanaal)
+                if levering is not None:
+                    opgeslagen = levering.bestand.name
+                    resultaat.levering_id = levering.pk
+    except BaseException:
+        if opgeslagen:  # the row is gone with the rollback: so is its file
+            with contextlib.suppress(Exception):
+                from registratie.models import RodLevering
+
+                RodLevering._meta.get_field("bestand").storage.delete(opgeslagen)
+        raise
+    return resultaat
+
+
+# ------------------------------------------------------------------------------------------ building
+
+
+_BRON_VELDEN = {
+    "brin": F("instelling__brin"),
+    "sleutel": F("inschrijvingsvolgnummer"),
+    "bsn": F("leerling__bsn"),
+    "onderwijsnummer": F("leerling__onderwijsnummer"),
+    "geanonimiseerd": F("leerling__geanonimiseerd_op"),
+    "vestiging_code": F("vestiging__code"),
+    "vo_vestiging_code": F("leerroute__vo_vestiging__code"),
+    "mbo_vestiging_code": F("leerroute__mbo_vestiging__code"),
+    "crebo": F("kwalificatie__crebo"),
+    "niveau": F("kwalificatie__niveau"),
+}
+_EIGEN = (
+    "id",
+    "sector",
+    "opleidingskenmerk",
+    "fase",
+    "startdatum",
+    "geplande_einddatum",
+    "einddatum",
+    "reden_einde",
+    "leerjaar",
+    "leerweg",
+    "leervorm",
+)
+
+
+def _bronnen(ids: list[int]) -> dict[int, tuple[fmt.Bron, bool]]:
+    """Per enrolment its Bron and whether the student is anonymised: two queries per block."""
+    wissels = defaultdict(list)
+    for ins_id, ingang, van, naar in (
+        Fasewissel.objects.filter(inschrijving_id__in=ids)
+        .order_by("ingangsdatum", "id")
+        .values_list("inschrijving_id", "ingangsdatum", "van_fase", "naar_fase")
+    ):
+        wissels[ins_id].append((ingang, van, naar))
+    uit = {}
+    rijen = (
+        Inschrijving.objects.filter(pk__in=ids)
+        .annotate(**_BRON_VELDEN)
+        .values_list(*_EIGEN, *_BRON_VELDEN, named=True)
+    )
+    for r in rijen:
+        route_vestiging = r.vo_vestiging_code if r.sector == "vo" else r.mbo_vestiging_code
+        bron = fmt.Bron(
+            brin=r.brin,
+            sleutel=r.sleutel,
+            sector=r.sector,
+            bsn=r.bsn,
+            onderwijsnummer=r.onderwijsnummer,
+            opleidingskenmerk=r.opleidingskenmerk,
+            fase=r.fase,
+            startdatum=r.startdatum,
+            geplande_einddatum=r.geplande_einddatum,
+            einddatum=r.einddatum,
+            reden_einde=r.reden_einde,
+            vestiging=r.vestiging_code or route_vestiging,
+            leerjaar=r.leerjaar,
+            leerweg=r.leerweg or None,
+            crebo=r.crebo,
+            niveau=r.niveau,
+            leervorm=r.leervorm or None,
+            wissels=wissels.get(r.id, []),
+        )
+        uit[r.id] = (bron, r.geanonimiseerd is not None)
+    return uit
+
+
+def _vorige(ids: list[int]) -> dict[int, RodBericht]:
+    """Per enrolment the last message that went out (its periods are the history to keep)."""
+    laatste: dict[int, RodBericht] = {}
+    for b in (
+        RodBericht.objects.filter(
+            inschrijving_id__in=ids, soort=RodBerichtSoort.INSCHRIJVING, status__in=wachtrij.GELEVERD
+        )
+        .exclude(inhoud="")
+        .only("pk", "inschrijving_id", "inhoud", "aangemaakt")
+        .order_by("inschrijving_id", "pk")
+    ):
+        laatste[b.inschrijving_id] = b
+    return laatste
+
+
+def _xml_voor(b: RodBericht, bron: fmt.Bron, vorige: RodBericht | None, tijd) -> tuple[bytes, str]:
+    """The XML of one queued message and its kind (a withdrawn enrolment: its deletion)."""
+    if bron.reden_einde == fmt.CORRECTIE:
+        return fmt.naar_xml(fmt.verwijderbericht_uit(bron, document_id=b.document_id, tijd=tijd)), (
+            RodBerichtSoort.VERWIJDERING
+        )
+    oud = fmt.lezen(wachtrij.inhoud(vorige)) if vorige is not None else None
+    per = timezone.localdate(b.aangemaakt) if oud is not None else None
+    bericht = fmt.bericht_uit(
+        bron, document_id=b.document_id, correctie=b.correctie or None, tijd=tijd, vorige=oud, per=per
+    )
+    return fmt.naar_xml(bericht), RodBerichtSoort.INSCHRIJVING
+
+
+def _blok_verzenden(blok: list[RodBericht], transport, resultaat: Resultaat, nu) -> None:
+    ids = [b.inschrijving_id for b in blok if b.soort == RodBerichtSoort.INSCHRIJVING and b.inschrijving_id]
+    bronnen = _bronnen(ids) if ids else {}
+    vorige = _vorige(ids) if ids else {}
+    uitkomst: dict[tuple, list] = defaultdict(list)  # (status, toelichting) -> messages
+    tijdelijk_op_rij = 0
+    for b in blok:
+        if resultaat.gestopt:
+            break
+        if b.soort == RodBerichtSoort.VERWIJDERING:
+            xml, soort = wachtrij.inhoud(b), b.soort
+        else:
+            bron, anoniem = bronnen.get(b.inschrijving_id, (None, True))
+            if bron is None or anoniem:
+                uitkomst[(BerichtStatus.INGETROKKEN, _("De inschrijving is er niet meer."))].append(b)
+                continue
+            if bron.reden_einde == fmt.CORRECTIE and b.inschrijving_id not in vorige:
+                uitkomst[(BerichtStatus.INGETROKKEN, _("Als correctie beëindigd en nooit geleverd."))].append(
+                    b
+                )
+                continue
+            xml, soort = _xml_voor(b, bron, vorige.get(b.inschrijving_id), nu)
+            fouten = fmt.valideren(xml)
+            if fouten:
+                toelichting = _("Niet verzonden: het bericht voldoet niet aan het schema: %(f)s") % {
+                    "f": "; ".join(fouten[:5])
+                }
+                uitkomst[(BerichtStatus.AFGEKEURD, toelichting)].append(b)
+                continue
+            b.inhoud, b.soort = wachtrij.inhoud_versleutelen(xml), soort
+        try:
+            ontvangst = transport.verzenden(b, xml)
+        except tp.TijdelijkeFout as exc:
+            tijdelijk_op_rij += 1
+            _tijdelijk(b, str(exc), nu)
+            resultaat.per_status["tijdelijke fout"] += 1
+            if tijdelijk_op_rij >= MAX_TIJDELIJK_OP_RIJ:
+                resultaat.gestopt = _("gestopt na %(n)s tijdelijke fouten op rij") % {"n": tijdelijk_op_rij}
+            continue
+        except tp.DefinitieveFout as exc:
+            uitkomst[(BerichtStatus.AFGEKEURD, str(exc)[:1000])].append(b)
+            continue
+        tijdelijk_op_rij = 0
+        status = BerichtStatus.ONTVANGEN if ontvangst.ontvangen else BerichtStatus.VERZONDEN
+        uitkomst[(status, ontvangst.melding or "")].append(b)
+    _vastleggen(uitkomst, resultaat, nu)
+
+
+def _tijdelijk(b: RodBericht, melding: str, nu) -> None:
+    pogingen = b.pogingen + 1
+    volgende = nu + backoff(pogingen)
+    toelichting = _("Tijdelijke fout bij poging %(n)s (%(m)s); nieuwe poging na %(t)s.") % {
+        "n": pogingen,
+        "m": melding[:300],
+        "t": timezone.localtime(volgende).strftime("%d-%m-%Y %H:%M"),
+    }
+    wachtrij.status_zetten(
+        b,
+        BerichtStatus.IN_WACHTRIJ,
+        toelichting=toelichting,
+        tijd=nu,
+        pogingen=pogingen,
+        volgende_poging=volgende,
+    )
+
+
+def _vastleggen(uitkomst: dict, resultaat: Resultaat, nu) -> None:
+    """The outcome of a block: per status one set-based update of status and history, and the
+    content of the messages that went out."""
+    for (status, toelichting), berichten in uitkomst.items():
+        resultaat.per_status[status] += len(berichten)
+        _inhoud_opslaan([b for b in berichten if b.inhoud])  # what went out, as it went out
+        wachtrij.statussen_zetten(
+            [b.pk for b in berichten], status, toelichting=toelichting, tijd=nu, volgende_poging=None
+        )
+        if status in (BerichtStatus.VERZONDEN, BerichtStatus.ONTVANGEN):
+            for start in range(0, len(berichten), wachtrij.BLOK):
+                RodBericht.objects.filter(
+                    pk__in=[b.pk for b in berichten[start : start + wachtrij.BLOK]]
+                ).update(pogingen=F("pogingen") + 1)
+
+
+def _inhoud_opslaan(berichten: list[RodBericht]) -> None:
+    """The content (and kind) as sent. PostgreSQL: one UPDATE … FROM (VALUES …) per block."""
+    if not berichten:
+        return
+    if connection.vendor != "postgresql":
+        RodBericht.objects.bulk_update(berichten, ["inhoud", "soort"], batch_size=200)
+        return
+    tabel = connection.ops.quote_name(RodBericht._meta.db_table)
+    for start in range(0, len(berichten), 1000):
+        deel = berichten[start : start + 1000]
+        waarden = ", ".join(["(%s, %s, %s)"] * len(deel))
+        with connection.cursor() as cursor:
+            cursor.execute(
+                f"UPDATE {tabel} AS b SET inhoud = v.inhoud, soort = v.soort "
+                f"FROM (VALUES {waarden}) AS v(id, inhoud, soort) WHERE b.id = v.id::bigint",
+                [x for b in deel for x in (b.pk, b.inhoud, b.soort)],
+            )

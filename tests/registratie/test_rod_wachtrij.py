@@ -1,0 +1,251 @@
+"""The ROD queue (registratie/rod/wachtrij.py) and its sending job (verzenden.py): every change to
+a delivered field queues the enrolment in the change's transaction; the job builds each message at
+send time and hands it to the instelling's transport; every status change has a time."""
+
+from __future__ import annotations
+
+import datetime
+import uuid
+
+import pytest
+from django.db import transaction
+from django.utils import timezone
+
+from registratie.models import BerichtStatus, RodBericht, RodBerichtStatus, RodLevering
+from registratie.rod import bericht, transport, verzenden, wachtrij
+from registratie.services import inschrijving_beeindigen
+from samenwerking.services import opslaan, verwijderen
+from tests.factories import GebruikerFactory
+from tests.registratie.rod_helpers import leerling_in_route, levering_bytes, route_met_vestigingen, vestiging
+
+pytestmark = pytest.mark.django_db
+
+
+@pytest.fixture
+def paar():
+    route = route_met_vestigingen()
+    return leerling_in_route(route, startdatum=datetime.date(2025, 8, 1))
+
+
+@pytest.fixture
+def gebruiker():
+    return GebruikerFactory()
+
+
+def _berichten(ins, **filters):
+    return RodBericht.objects.filter(inschrijving=ins, **filters)
+
+
+def _statussen(b: RodBericht) -> list[str]:
+    return list(
+        RodBerichtStatus.objects.filter(bericht=b).order_by("tijd", "id").values_list("status", flat=True)
+    )
+
+
+class Weigerend:
+    """A transport that fails as told: a queue of exceptions (None: receipt)."""
+
+    uitkomsten: list = []
+    ontvangen: list = []
+
+    def __init__(self, instelling):
+        self.instelling = instelling
+
+    def verzenden(self, b, xml):
+        uitkomst = Weigerend.uitkomsten.pop(0) if Weigerend.uitkomsten else None
+        if uitkomst is not None:
+            raise uitkomst
+        Weigerend.ontvangen.append((b.document_id, xml))
+        return transport.Ontvangst(document_id=b.document_id, ontvangen=True, tijd=timezone.now())
+
+
+@pytest.fixture
+def weigerend(settings, monkeypatch):
+    monkeypatch.setitem(transport.TRANSPORTEN, "test", Weigerend)
+    settings.LEERROUTE_ROD_TRANSPORT = {"standaard": "test"}
+    Weigerend.uitkomsten, Weigerend.ontvangen = [], []
+    return Weigerend
+
+
+# ------------------------------------------------------------------------------------------ queueing
+
+
+def test_a_change_to_a_delivered_field_queues_once_in_the_same_transaction(paar, gebruiker):
+    vo, _mbo = paar
+    vo.geplande_einddatum = datetime.date(2029, 7, 31)
+    with transaction.atomic():
+        opslaan(vo, door=gebruiker)
+        assert _berichten(vo, status=BerichtStatus.IN_WACHTRIJ).count() == 1  # inside the transaction
+    vo.geplande_einddatum = datetime.date(2029, 6, 30)
+    opslaan(vo, door=gebruiker)
+    assert _berichten(vo).count() == 1  # still one: it is built when it is sent
+    b = _berichten(vo).get()
+    assert _statussen(b) == ["in_wachtrij"]
+
+
+def test_a_change_that_rolls_back_leaves_nothing_queued(paar, gebruiker):
+    vo, _mbo = paar
+    vo.geplande_einddatum = datetime.date(2029, 7, 31)
+    with pytest.raises(RuntimeError), transaction.atomic():
+        opslaan(vo, door=gebruiker)
+        raise RuntimeError("afgebroken")
+    assert not _berichten(vo).exists()
+
+
+def test_a_field_no_message_carries_queues_nothing(paar, gebruiker):
+    vo, _mbo = paar
+    vo.vmbo_diploma_datum = datetime.date(2026, 7, 1)
+    opslaan(vo, door=gebruiker)
+    assert not _berichten(vo).exists()
+
+
+def test_a_new_bsn_queues_every_enrolment_of_the_student(paar, gebruiker):
+    vo, mbo = paar
+    leerling = vo.leerling
+    leerling.bsn = "111222333"
+    opslaan(leerling, door=gebruiker)
+    assert RodBericht.objects.filter(inschrijving__in=[vo, mbo]).count() == 2
+
+
+# ------------------------------------------------------------------------------------------ sending
+
+
+def test_file_transport_sends_a_valid_batch_and_records_every_status(paar):
+    vo, mbo = paar
+    wachtrij.in_wachtrij([vo.pk, mbo.pk])
+    resultaten = {r.instelling: r for r in verzenden.verzenden()}
+    assert {i: r.per_status for i, r in resultaten.items()} == {
+        vo.instelling: {"verzonden": 1},
+        mbo.instelling: {"verzonden": 1},
+    }
+    levering = RodLevering.objects.get(pk=resultaten[vo.instelling].levering_id)
+    assert levering.formaatversie == "2" and levering.aantal_records == 1
+    inhoud = levering_bytes(levering)
+    assert bericht.schema().validate(bericht._parse(inhoud))
+    berichten = {b.volgnummer: b for b in bericht.batch_lezen(inhoud)}
+    assert set(berichten) == {vo.inschrijvingsvolgnummer}  # one instelling per batch
+    b = _berichten(vo).get()
+    assert b.status == "verzonden" and b.levering_id == levering.pk
+    assert _statussen(b) == ["in_wachtrij", "verzonden"]
+    assert bericht.lezen(wachtrij.inhoud(b)).document_id == b.document_id
+    assert b"<burgerservicenummer>" in wachtrij.inhoud(b)  # the content is kept, encrypted
+    assert b"burgerservicenummer" not in b.inhoud.encode()
+    assert verzenden.verzenden() == []  # nothing left: the next run costs nothing
+
+
+def test_a_temporary_error_is_retried_later_with_the_same_document_id(paar, weigerend):
+    vo, _mbo = paar
+    wachtrij.in_wachtrij([vo.pk])
+    weigerend.uitkomsten = [transport.TijdelijkeFout("time-out")]
+    verzenden.verzenden()
+    b = _berichten(vo).get()
+    assert (b.status, b.pogingen) == ("in_wachtrij", 1)
+    assert b.volgende_poging > timezone.now()
+    assert "time-out" in b.toelichting
+    assert verzenden.verzenden() == []  # not due yet
+    RodBericht.objects.filter(pk=b.pk).update(volgende_poging=timezone.now() - datetime.timedelta(seconds=1))
+    verzenden.verzenden()
+    b.refresh_from_db()
+    assert b.status == "ontvangen"
+    assert [d for d, _x in weigerend.ontvangen] == [b.document_id]
+    assert _statussen(b) == ["in_wachtrij", "in_wachtrij", "ontvangen"]
+
+
+def test_backoff_grows_exponentially_and_is_capped():
+    assert [verzenden.backoff(n).total_seconds() / 60 for n in (1, 2, 3)] == [5, 10, 20]
+    assert verzenden.backoff(30) == verzenden.BACKOFF_MAX
+
+
+def test_a_refused_message_is_rejected_with_the_reason(paar, weigerend):
+    vo, _mbo = paar
+    wachtrij.in_wachtrij([vo.pk])
+    weigerend.uitkomsten = [transport.DefinitieveFout("F01: inschrijving onbekend")]
+    verzenden.verzenden()
+    b = _berichten(vo).get()
+    assert b.status == "afgekeurd" and "F01" in b.toelichting
+    # A new change queues a new message with a new document id.
+    wachtrij.in_wachtrij([vo.pk])
+    nieuw = _berichten(vo, status="in_wachtrij").get()
+    assert nieuw.document_id != b.document_id
+
+
+def test_the_run_stops_for_an_instelling_after_temporary_errors_in_a_row(weigerend):
+    route = route_met_vestigingen()
+    ids = [leerling_in_route(route)[0].pk for _ in range(5)]
+    wachtrij.in_wachtrij(ids)
+    weigerend.uitkomsten = [transport.TijdelijkeFout("503")] * 5
+    [r] = verzenden.verzenden()
+    assert r.gestopt and r.per_status["tijdelijke fout"] == verzenden.MAX_TIJDELIJK_OP_RIJ
+    assert RodBericht.objects.filter(status="in_wachtrij").count() == 5  # none lost
+
+
+def test_a_changed_vestiging_after_delivery_starts_a_new_period(paar, gebruiker):
+    vo, _mbo = paar
+    wachtrij.in_wachtrij([vo.pk])
+    verzenden.verzenden()
+    vo.vestiging = vestiging(vo.instelling, 2)
+    opslaan(vo, door=gebruiker)
+    verzenden.verzenden()
+    laatste = _berichten(vo).order_by("-pk").first()
+    perioden = bericht.lezen(wachtrij.inhoud(laatste)).perioden
+    assert perioden[0].vestiging.endswith("01") and perioden[-1].vestiging.endswith("02")
+    assert perioden[-1].begin == timezone.localdate()
+
+
+def test_deleting_a_delivered_enrolment_queues_its_deletion(paar, gebruiker):
+    _vo, mbo = paar
+    wachtrij.in_wachtrij([mbo.pk])
+    verzenden.verzenden()
+    sleutel = mbo.inschrijvingsvolgnummer
+    verwijderen(mbo, door=gebruiker)
+    v = RodBericht.objects.get(soort="verwijdering")
+    assert v.sleutel == sleutel and v.inschrijving_id is None
+    verzenden.verzenden()
+    v.refresh_from_db()
+    assert v.status == "verzonden"
+    assert isinstance(bericht.lezen(wachtrij.inhoud(v)), bericht.VerwijderBericht)
+
+
+def test_deleting_an_enrolment_never_delivered_withdraws_its_queued_message(paar, gebruiker):
+    _vo, mbo = paar
+    wachtrij.in_wachtrij([mbo.pk])
+    b = _berichten(mbo).get()
+    verwijderen(mbo, door=gebruiker)
+    b.refresh_from_db()
+    assert b.status == "ingetrokken"
+    assert not RodBericht.objects.filter(soort="verwijdering").exists()
+
+
+def test_an_enrolment_ended_as_correction_becomes_a_deletion_message(paar, gebruiker):
+    _vo, mbo = paar
+    wachtrij.in_wachtrij([mbo.pk])
+    verzenden.verzenden()
+    inschrijving_beeindigen(inschrijving=mbo, einddatum=mbo.startdatum, reden="correctie", door=gebruiker)
+    verzenden.verzenden()
+    laatste = _berichten(mbo).order_by("-pk").first()
+    assert laatste.soort == "verwijdering" and laatste.status == "verzonden"
+
+
+def test_first_fill_queues_every_enrolment_once(paar):
+    _vo, _mbo = paar
+    assert wachtrij.alles_in_wachtrij() == 2
+    assert wachtrij.alles_in_wachtrij() == 0
+    assert {b.status for b in RodBericht.objects.all()} == {"in_wachtrij"}
+
+
+def test_a_withdrawn_message_keeps_its_status(paar):
+    vo, _mbo = paar
+    wachtrij.in_wachtrij([vo.pk])
+    b = _berichten(vo).get()
+    wachtrij.status_zetten(b, BerichtStatus.INGETROKKEN, toelichting="test")
+    from django.core.exceptions import ValidationError
+
+    with pytest.raises(ValidationError):
+        wachtrij.status_zetten(b, BerichtStatus.VERZONDEN)
+
+
+def test_document_ids_are_unique_uuids(paar):
+    vo, mbo = paar
+    wachtrij.in_wachtrij([vo.pk, mbo.pk])
+    ids = list(RodBericht.objects.values_list("document_id", flat=True))
+    assert len(set(ids)) == 2 and all(isinstance(i, uuid.UUID) for i in ids)
