@@ -8,7 +8,7 @@ from django.db import migrations, models
 class Migration(migrations.Migration):
 
     dependencies = [
-        ('registratie', '0010_rod_berichten_wachtrij'),
+        ('registratie', '0011_taak_rod_verzenden'),
         ('samenwerking', '0003_api_sleutel'),
         migrations.swappable_dependency(settings.AUTH_USER_MODEL),
     ]
