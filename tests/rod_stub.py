@@ -10,7 +10,8 @@ What it does with a message, like DUO:
 - later offers feedback per enrolment and count date (GET /terugkoppeling) and a snapshot of all
   it holds (GET /momentopname), in the formats of registratie/rod/terugkoppeling_xml.py.
 
-Faults to inject, each for one request (``stub.storingen.append(...)``):
+Faults to inject, each for one request (``stub.storingen.append(...)``; ``None`` is a request
+without a fault, so faults can be spread over a run):
 - ``"traag"``: the answer comes after ``vertraging`` seconds (the client times out), but the
   message WAS processed: the resend must not count twice;
 - ``"5xx"``: HTTP 503 with an HTML page; the message is not processed;
@@ -56,7 +57,7 @@ class DuoStub:
     def __init__(self, *, certificaat: bytes | None = None, vertraging: float = 1.0):
         self.certificaat = certificaat  # PEM; when set, every message must be signed with it
         self.vertraging = vertraging
-        self.storingen: deque[str] = deque()
+        self.storingen: deque[str | None] = deque()
         self.ontvangen: dict[str, Ontvangen] = {}  # document id -> first receipt
         self.stand: dict[tuple[str, str], bericht.InschrijvingBericht] = {}  # (brin, volgnummer)
         self.verwerkt = 0  # how many times DUO's stand changed
