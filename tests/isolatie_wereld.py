@@ -20,7 +20,17 @@ from rest_framework.authtoken.models import Token, TokenProxy
 
 from leerroute.models import LeerjaarProgramma
 from registratie import services
-from registratie.models import Fasewissel, Leerling, RodLevering, Signaal, Uitstroom
+from registratie.models import (
+    Fasewissel,
+    Leerling,
+    RodAfstemming,
+    RodLevering,
+    RodTerugkoppelingMelding,
+    RodTerugkoppelingRegel,
+    RodVerschil,
+    Signaal,
+    Uitstroom,
+)
 from registratie.rod import services as rod_services
 from samenwerking.api.sleutels import sleutel_aanmaken
 from samenwerking.models import AuditRegel, Lidmaatschap
@@ -103,6 +113,11 @@ class Kant:
     stap: object = None
     stapdocument: object = None
     evaluatie: object = None
+    # ROD format v2, what came back from DUO: a warning on the vo-school's enrolment, and a
+    # reconciliation with one difference.
+    melding: object = None
+    afstemming: object = None
+    verschil: object = None
 
 
 @dataclass
@@ -194,6 +209,28 @@ def _kant(naam: str, app) -> Kant:
     return k
 
 
+def _rod_terugkoppeling(k: Kant, naam: str) -> None:
+    regel = RodTerugkoppelingRegel.objects.create(
+        instelling=k.vo,
+        sleutel=k.inschrijving.inschrijvingsvolgnummer,
+        inschrijving=k.inschrijving,
+        teldatum=PEILDATUM,
+        status="V",
+    )
+    k.melding = RodTerugkoppelingMelding.objects.create(
+        regel=regel, code="W01", ernst="waarschuwing", tekst=f"Waarschuwing {naam}"
+    )
+    k.afstemming = RodAfstemming.objects.create(
+        instelling=k.vo, momentopname_van=datetime.datetime(2025, 11, 1, tzinfo=datetime.UTC), sha256="0" * 64
+    )
+    k.verschil = RodVerschil.objects.create(
+        afstemming=k.afstemming,
+        sleutel=k.inschrijving.inschrijvingsvolgnummer,
+        inschrijving=k.inschrijving,
+        soort="ontbreekt_bij_duo",
+    )
+
+
 def bouw_wereld() -> Wereld:
     app = gebruiker_met_rol("applicatiebeheerder", username="applicatiebeheerder")
     a = _kant("Noord", app)
@@ -229,6 +266,8 @@ def bouw_wereld() -> Wereld:
     rod_services.rod_exporteren(peildatum=PEILDATUM)
     a.levering = RodLevering.objects.get(instelling=a.vo)
     b.levering = RodLevering.objects.get(instelling=b.vo)
+    _rod_terugkoppeling(a, "Noord")
+    _rod_terugkoppeling(b, "Zuid")
 
     gebruikers = {
         "applicatiebeheerder": app,
