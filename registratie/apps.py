@@ -11,4 +11,4 @@ class RegistratieConfig(AppConfig):
         from registratie import afhankelijkheden  # noqa: F401
 
         # Queues a ROD message in the transaction of every change to a delivered field.
-        from registratie.rod import wachtrij  # noqa: F401
+        from registratie.rod import teldata, wachtrij  # noqa: F401

@@ -22,6 +22,7 @@ from django_htmx.http import HttpResponseClientRedirect
 
 from registratie import dubbel, intake, services, views
 from registratie.models import Leerling
+from registratie.rod import teldata
 from registratie.schermen_forms import (
     BeeindigenForm,
     MboAanvullenForm,
@@ -293,6 +294,18 @@ def _leerling_actie(request, pk, naam, form_klasse, uitvoeren, succes):
     return render(request, "registratie/leerling_detail.html", context, status=400)
 
 
+def _beeindigen(d: dict, user):
+    # A reason given is the correction reason of a change after a ROD count date's deadline.
+    with teldata.correctie(d.get("correctiereden", "")):
+        return services.inschrijving_beeindigen(
+            inschrijving=d["inschrijving"],
+            einddatum=d["einddatum"],
+            reden=d["reden"],
+            door=user,
+            kanaal=Kanaal.UI,
+        )
+
+
 @login_required
 @require_POST
 def inschrijving_beeindigen(request, pk):
@@ -301,13 +314,7 @@ def inschrijving_beeindigen(request, pk):
         pk,
         "einde_form",
         BeeindigenForm,
-        lambda d: services.inschrijving_beeindigen(
-            inschrijving=d["inschrijving"],
-            einddatum=d["einddatum"],
-            reden=d["reden"],
-            door=request.user,
-            kanaal=Kanaal.UI,
-        ),
+        lambda d: _beeindigen(d, request.user),
         _("De inschrijving is beëindigd."),
     )
 

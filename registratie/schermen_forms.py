@@ -120,6 +120,15 @@ class BeeindigenForm(forms.Form):
     inschrijving = InschrijvingKeuze(label=_("Inschrijving"), queryset=Inschrijving.objects.none())
     einddatum = forms.DateField(label=_("Einddatum"), widget=DATUM)
     reden = forms.ChoiceField(label=_("Reden van einde"), choices=RedenEinde.choices)
+    correctiereden = forms.CharField(
+        label=_("Correctiereden (ROD)"),
+        required=False,
+        max_length=1000,
+        help_text=_(
+            "Alleen nodig als de uiterste leverdatum van een ROD-teldatum voorbij is en deze wijziging "
+            "verandert wat op die teldatum geregistreerd stond."
+        ),
+    )
 
     def __init__(self, *args, user, leerling, **kwargs):
         super().__init__(*args, **kwargs)

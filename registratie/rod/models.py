@@ -340,7 +340,9 @@ class RodBericht(models.Model):
     inhoud = models.TextField(
         _("inhoud (versleuteld)"),
         blank=True,
-        help_text=_("Het XML zoals verzonden, versleuteld (bevat het BSN)."),
+        help_text=_(
+            "Het XML zoals verzonden, versleuteld (bevat het BSN); leeg als het in een batchbestand staat."
+        ),
     )
     pogingen = models.PositiveSmallIntegerField(_("pogingen"), default=0)
     volgende_poging = models.DateTimeField(_("volgende poging"), null=True, blank=True)
@@ -358,6 +360,9 @@ class RodBericht(models.Model):
         related_name="berichten",
         verbose_name=_("batchbestand"),
     )
+    # A message sent in a file batch is stored once, in the (encrypted) batch file: its place there.
+    positie = models.BigIntegerField(_("positie in het batchbestand"), null=True, blank=True)
+    lengte = models.PositiveIntegerField(_("lengte in het batchbestand"), null=True, blank=True)
     aangemaakt = models.DateTimeField(_("aangemaakt"), auto_now_add=True)
     gewijzigd = models.DateTimeField(_("gewijzigd"), auto_now=True)
 

@@ -126,6 +126,27 @@ def lezen(levering) -> Iterator[bytes]:
         yield from ontsleutelen(fh)
 
 
+def deel_lezen(levering, positie: int, lengte: int) -> bytes:
+    """``lengte`` plain bytes from ``positie`` of a delivery's file, decrypting only the chunks
+    that hold them: every chunk but the last holds BLOK plain bytes, so its token has one length
+    and chunk k starts at a computable offset (a message of a large batch, for the screen)."""
+    with levering.bestand.storage.open(levering.bestand.name, "rb") as fh:
+        if fh.read(len(KOP)) != KOP:  # an older plain file
+            fh.seek(positie)
+            return fh.read(lengte)
+        (toklen,) = _LENGTE.unpack(fh.read(_LENGTE.size))
+        fernet = versleuteling.fernet()
+        eerste, laatste = positie // BLOK, (positie + lengte - 1) // BLOK
+        delen = []
+        for k in range(eerste, laatste + 1):
+            fh.seek(len(KOP) + k * (_LENGTE.size + toklen))
+            (n,) = _LENGTE.unpack(fh.read(_LENGTE.size))
+            delen.append(fernet.decrypt(fh.read(n)))
+        data = b"".join(delen)
+        begin = positie - eerste * BLOK
+        return data[begin : begin + lengte]
+
+
 def kopieren(levering, doel: Path) -> None:
     """Write the plain XML of a delivery to ``doel`` (the command's --out: for sending)."""
     with open(doel, "wb") as fh:

@@ -1,6 +1,6 @@
 from django.urls import path
 
-from registratie.rod import views, views_terugkoppeling
+from registratie.rod import views, views_terugkoppeling, wachtrij_views
 
 app_name = "rod"
 
@@ -9,6 +9,10 @@ urlpatterns: list = [
     path("<int:pk>/", views.levering_detail, name="levering"),
     path("<int:pk>/bestand/", views.levering_bestand, name="bestand"),
     path("<int:pk>/terugkoppeling/", views.terugkoppeling_inlezen, name="terugkoppeling"),
+    path("berichten/", wachtrij_views.wachtrij_lijst, name="wachtrij"),
+    path("berichten/leveren/", wachtrij_views.nu_leveren, name="nu_leveren"),
+    path("berichten/<int:pk>/", wachtrij_views.bericht_detail, name="bericht"),
+    path("berichten/<int:pk>/opnieuw/", wachtrij_views.bericht_opnieuw, name="bericht_opnieuw"),
     # format v2: what comes back from DUO (registratie/rod/views_terugkoppeling.py)
     path("terugkoppeling/", views_terugkoppeling.terugkoppeling_lijst, name="terugkoppeling_lijst"),
     path(

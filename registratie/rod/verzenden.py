@@ -228,26 +228,23 @@ def _vorige(ids: list[int]) -> dict[int, RodBericht]:
         RodBericht.objects.filter(
             inschrijving_id__in=ids, soort=RodBerichtSoort.INSCHRIJVING, status__in=wachtrij.GELEVERD
         )
-        .exclude(inhoud="")
-        .only("pk", "inschrijving_id", "inhoud", "aangemaakt")
+        .filter(Q(inhoud__gt="") | Q(positie__isnull=False))
+        .only("pk", "inschrijving_id", "inhoud", "aangemaakt", "levering", "positie", "lengte")
         .order_by("inschrijving_id", "pk")
     ):
         laatste[b.inschrijving_id] = b
     return laatste
 
 
-def _xml_voor(b: RodBericht, bron: fmt.Bron, vorige: RodBericht | None, tijd) -> tuple[bytes, str]:
-    """The XML of one queued message and its kind (a withdrawn enrolment: its deletion)."""
+def _bericht_voor(b: RodBericht, bron: fmt.Bron, vorige: RodBericht | None, tijd):
+    """The message of one queued row (a withdrawn enrolment: its deletion)."""
     if bron.reden_einde == fmt.CORRECTIE:
-        return fmt.naar_xml(fmt.verwijderbericht_uit(bron, document_id=b.document_id, tijd=tijd)), (
-            RodBerichtSoort.VERWIJDERING
-        )
+        return fmt.verwijderbericht_uit(bron, document_id=b.document_id, tijd=tijd)
     oud = fmt.lezen(wachtrij.inhoud(vorige)) if vorige is not None else None
     per = timezone.localdate(b.aangemaakt) if oud is not None else None
-    bericht = fmt.bericht_uit(
+    return fmt.bericht_uit(
         bron, document_id=b.document_id, correctie=b.correctie or None, tijd=tijd, vorige=oud, per=per
     )
-    return fmt.naar_xml(bericht), RodBerichtSoort.INSCHRIJVING
 
 
 def _blok_verzenden(blok: list[RodBericht], transport, resultaat: Resultaat, nu) -> None:
@@ -255,12 +252,13 @@ def _blok_verzenden(blok: list[RodBericht], transport, resultaat: Resultaat, nu)
     bronnen = _bronnen(ids) if ids else {}
     vorige = _vorige(ids) if ids else {}
     uitkomst: dict[tuple, list] = defaultdict(list)  # (status, toelichting) -> messages
+    per_batch = getattr(transport, "bewaart_inhoud", False)
     tijdelijk_op_rij = 0
     for b in blok:
         if resultaat.gestopt:
             break
         if b.soort == RodBerichtSoort.VERWIJDERING:
-            xml, soort = wachtrij.inhoud(b), b.soort
+            xml = wachtrij.inhoud(b)
         else:
             bron, anoniem = bronnen.get(b.inschrijving_id, (None, True))
             if bron is None or anoniem:
@@ -271,15 +269,20 @@ def _blok_verzenden(blok: list[RodBericht], transport, resultaat: Resultaat, nu)
                     b
                 )
                 continue
-            xml, soort = _xml_voor(b, bron, vorige.get(b.inschrijving_id), nu)
-            fouten = fmt.valideren(xml)
+            m = _bericht_voor(b, bron, vorige.get(b.inschrijving_id), nu)
+            xml = fmt.naar_xml(m)
+            # Every message is checked; a transport that sends one by one also holds it to the XSD
+            # (the file batch is validated whole, streaming, when it is closed).
+            fouten = fmt.controleren(m) or ([] if per_batch else fmt.valideren(xml))
             if fouten:
                 toelichting = _("Niet verzonden: het bericht voldoet niet aan het schema: %(f)s") % {
                     "f": "; ".join(fouten[:5])
                 }
                 uitkomst[(BerichtStatus.AFGEKEURD, toelichting)].append(b)
                 continue
-            b.inhoud, b.soort = wachtrij.inhoud_versleutelen(xml), soort
+            b.soort = RodBerichtSoort.VERWIJDERING if isinstance(m, fmt.VerwijderBericht) else b.soort
+            if not per_batch:
+                b.inhoud = wachtrij.inhoud_versleutelen(xml)
         try:
             ontvangst = transport.verzenden(b, xml)
         except tp.TijdelijkeFout as exc:
@@ -321,7 +324,7 @@ def _vastleggen(uitkomst: dict, resultaat: Resultaat, nu) -> None:
     content of the messages that went out."""
     for (status, toelichting), berichten in uitkomst.items():
         resultaat.per_status[status] += len(berichten)
-        _inhoud_opslaan([b for b in berichten if b.inhoud])  # what went out, as it went out
+        _inhoud_opslaan([b for b in berichten if b.inhoud or b.soort == RodBerichtSoort.VERWIJDERING])
         wachtrij.statussen_zetten(
             [b.pk for b in berichten], status, toelichting=toelichting, tijd=nu, volgende_poging=None
         )
@@ -349,3 +352,32 @@ def _inhoud_opslaan(berichten: list[RodBericht]) -> None:
                 f"FROM (VALUES {waarden}) AS v(id, inhoud, soort) WHERE b.id = v.id::bigint",
                 [x for b in deel for x in (b.pk, b.inhoud, b.soort)],
             )
+
+
+def nu_leveren(instelling: Instelling, *, door, kanaal: str = Kanaal.UI):
+    """ "Nu leveren" on the screen: a run of the sending job for one instelling, queued for the
+    worker after the commit, recorded as a JobRun and in the audit trail."""
+    import uuid
+
+    from registratie.jobs import services as jobs
+    from registratie.jobs.models import Taak
+    from registratie.rod.tasks import rod_verzenden_task
+    from samenwerking import audit
+    from samenwerking.models import AuditActie
+
+    task_id = uuid.uuid4().hex
+    with transaction.atomic():
+        run = jobs.run_aanmaken(Taak.ROD_VERZENDEN, kanaal=kanaal, door=door, task_id=task_id)
+        audit.record(
+            run,
+            actie=AuditActie.AANGEMAAKT,
+            door=door,
+            kanaal=kanaal,
+            nieuw={"taak": Taak.ROD_VERZENDEN, "brin": instelling.brin},
+        )
+        transaction.on_commit(
+            lambda: rod_verzenden_task.apply_async(
+                kwargs={"run_id": run.pk, "brin": instelling.brin}, task_id=task_id
+            )
+        )
+    return run

@@ -211,17 +211,71 @@ def inhoud_versleutelen(xml: bytes) -> str:
 
 
 def inhoud(bericht: RodBericht) -> bytes:
-    """The XML as sent (decrypted; it holds the BSN: callers mask or audit)."""
-    return versleuteling.fernet().decrypt(bericht.inhoud.encode("ascii")) if bericht.inhoud else b""
+    """The XML as sent (decrypted; it holds the BSN: callers mask or audit): from the row, or from
+    its place in the batch file it went out in."""
+    if bericht.inhoud:
+        return versleuteling.fernet().decrypt(bericht.inhoud.encode("ascii"))
+    if bericht.levering_id and bericht.positie is not None:
+        from registratie.rod import opslag
+
+        return opslag.deel_lezen(bericht.levering, bericht.positie, bericht.lengte)
+    return b""
+
+
+@transaction.atomic
+def opnieuw(bericht: RodBericht) -> RodBericht:
+    """The screen's retry. A queued message waiting for its next try goes with the next run (same
+    document id); a rejected or withdrawn one is queued as a new message (a new document id: DUO
+    answers a known id with its earlier verdict). Returns the message that is now queued."""
+    if bericht.status == BerichtStatus.IN_WACHTRIJ:
+        return status_zetten(
+            bericht, BerichtStatus.IN_WACHTRIJ, toelichting=_("Opnieuw ingepland."), volgende_poging=None
+        )
+    if bericht.status not in (BerichtStatus.AFGEKEURD, BerichtStatus.INGETROKKEN):
+        raise ValidationError(_("Dit bericht is verzonden en wacht op DUO; opnieuw versturen kan niet."))
+    if bericht.soort == RodBerichtSoort.INSCHRIJVING:
+        if bericht.inschrijving_id is None:
+            raise ValidationError(_("De inschrijving bestaat niet meer; er is niets opnieuw te versturen."))
+        in_wachtrij([bericht.inschrijving_id])
+        return RodBericht.objects.get(
+            inschrijving_id=bericht.inschrijving_id, status=BerichtStatus.IN_WACHTRIJ, soort=bericht.soort
+        )
+    from registratie.rod import bericht as fmt
+
+    oud = fmt.lezen(inhoud(bericht))
+    oud.document_id, oud.tijd = uuid.uuid4(), timezone.now()
+    return verwijdering_van(
+        instelling_id=bericht.instelling_id,
+        sleutel=bericht.sleutel,
+        sector=bericht.sector,
+        xml=fmt.naar_xml(oud),
+        document_id=oud.document_id,
+    )
 
 
 # ------------------------------------------------------------------------------------------ hooks
 
 
-def _correctie(instance) -> str:
+def _correctie(instance, *, door, kanaal) -> str:
+    """The correction reason, when the change hit a locked count date (registratie.rod.teldata
+    checked it before the save): marked in the audit trail here, and in the message."""
     from registratie.rod import teldata
+    from samenwerking import audit
+    from samenwerking.models import AuditActie
 
-    return teldata.correctiereden(instance)
+    geraakt = getattr(instance, "_rod_teldata", None)
+    if not geraakt:
+        return ""
+    reden = teldata.correctiereden(instance)
+    audit.record(
+        instance,
+        actie=AuditActie.GEWIJZIGD,
+        door=door,
+        kanaal=kanaal,
+        nieuw={"rod_correctie": reden, "rod_teldata": [t.datum.isoformat() for t in geraakt]},
+    )
+    instance._rod_teldata = None
+    return reden
 
 
 @afhankelijkheden.bij_signaleren("registratie.inschrijving")
@@ -230,7 +284,7 @@ def _inschrijving_gewijzigd(instance, gewijzigd, oud, *, door, kanaal) -> None:
         return
     if oud and "inschrijvingsvolgnummer" in gewijzigd and is_geleverd(instance.pk):
         verwijdering_in_wachtrij(instance, sleutel=oud["inschrijvingsvolgnummer"])  # ROD forgets the old key
-    in_wachtrij([instance.pk], reden=_correctie(instance))
+    in_wachtrij([instance.pk], reden=_correctie(instance, door=door, kanaal=kanaal))
 
 
 @afhankelijkheden.bij_signaleren("registratie.leerling")
@@ -241,7 +295,7 @@ def _leerling_gewijzigd(instance, gewijzigd, oud, *, door, kanaal) -> None:
 
 @afhankelijkheden.bij_signaleren("registratie.fasewissel")
 def _fasewissel_gewijzigd(instance, gewijzigd, oud, *, door, kanaal) -> None:
-    in_wachtrij([instance.inschrijving_id], reden=_correctie(instance))
+    in_wachtrij([instance.inschrijving_id], reden=_correctie(instance, door=door, kanaal=kanaal))
 
 
 @afhankelijkheden.bij_signaleren("samenwerking.vestiging")

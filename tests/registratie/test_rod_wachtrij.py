@@ -23,8 +23,9 @@ pytestmark = pytest.mark.django_db
 
 @pytest.fixture
 def paar():
+    """Started yesterday: after every count date whose deadline passed (teldata: none is locked)."""
     route = route_met_vestigingen()
-    return leerling_in_route(route, startdatum=datetime.date(2025, 8, 1))
+    return leerling_in_route(route, startdatum=timezone.localdate() - datetime.timedelta(days=1))
 
 
 @pytest.fixture
@@ -249,3 +250,30 @@ def test_document_ids_are_unique_uuids(paar):
     wachtrij.in_wachtrij([vo.pk, mbo.pk])
     ids = list(RodBericht.objects.values_list("document_id", flat=True))
     assert len(set(ids)) == 2 and all(isinstance(i, uuid.UUID) for i in ids)
+
+
+def test_each_message_is_read_back_from_its_place_in_a_batch_of_many_chunks(monkeypatch):
+    from registratie.rod import opslag
+
+    monkeypatch.setattr(opslag, "BLOK", 700)  # chunks smaller than a message: messages span two
+    route = route_met_vestigingen()
+    ids = [leerling_in_route(route)[0].pk for _ in range(6)]
+    wachtrij.in_wachtrij(ids)
+    verzenden.verzenden()
+    for b in RodBericht.objects.filter(inschrijving_id__in=ids):
+        assert b.inhoud == "" and b.positie is not None  # stored once: in the batch file
+        gelezen = bericht.lezen(wachtrij.inhoud(b))
+        assert gelezen.document_id == b.document_id and gelezen.volgnummer == b.sleutel
+
+
+def test_a_message_that_fails_the_checks_is_rejected_without_its_value(paar):
+    vo, _mbo = paar
+    from registratie.models import Leerling
+
+    Leerling.objects.filter(pk=vo.leerling_id).update(bsn="123456789", bsn_hash="x")  # fails the elfproef
+    wachtrij.in_wachtrij([vo.pk])
+    verzenden.verzenden()
+    b = _berichten(vo).get()
+    assert b.status == "afgekeurd"
+    assert "burgerservicenummer" in b.toelichting and "123456789" not in b.toelichting
+    assert not RodLevering.objects.exists()  # nothing else was queued: no batch file

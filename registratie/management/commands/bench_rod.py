@@ -1,7 +1,8 @@
 """``python manage.py bench_rod [--students N] [--seed S] [--date YYYY-MM-DD] [--media DIR]``
 
-Measures the ROD export: rows per second, peak memory (RSS) and file size, for a full first
-delivery and for the incremental run after it. With ``--students N`` it first replaces the data
+Measures the ROD delivery through the queue (format v2): rows per second, peak memory (RSS) and
+file size, for a full first delivery (first fill of the queue + the sending run, file transport)
+and for the run after it with nothing changed. With ``--students N`` it first replaces the data
 with the demo generator (``seed_demo --reset``: about two inschrijvingen per student, so
 ``--students 500000`` gives about 1,000,000); without it, it uses the data in the database.
 
@@ -29,7 +30,15 @@ from django.db import connection
 
 from registratie.management.argumenten import datum as datum_argument
 from registratie.management.bench import getal, kindproces, piek_rss_mb
-from registratie.models import Inschrijving, RodLevering, RodStand, RodTerugkoppeling, Signaal
+from registratie.models import (
+    Inschrijving,
+    RodBericht,
+    RodBerichtStatus,
+    RodLevering,
+    RodStand,
+    RodTerugkoppeling,
+    Signaal,
+)
 
 
 def _rod_wissen() -> None:
@@ -37,7 +46,7 @@ def _rod_wissen() -> None:
     first delivery of everything."""
     Signaal.objects.filter(bron="rod").delete()
     with connection.cursor() as cursor:
-        for model in (RodStand, RodTerugkoppeling, RodLevering):
+        for model in (RodBerichtStatus, RodBericht, RodStand, RodTerugkoppeling, RodLevering):
             cursor.execute(f"DELETE FROM {connection.ops.quote_name(model._meta.db_table)}")
 
 
@@ -105,25 +114,29 @@ class Command(BaseCommand):
         )
 
     def _meten(self, datum: datetime.date) -> None:
-        from registratie.rod import services
+        """Format v2 (the queue): the first full delivery is the first fill of the queue plus the
+        sending run; the next run, with nothing changed, only finds the queue empty."""
+        from registratie.rod import verzenden, wachtrij
 
         rijen = Inschrijving.objects.count()
         basis = piek_rss_mb()
         uitkomst = {"basis_rss_mb": basis}
-        for naam, dag in (("volledig", datum), ("mutaties", datum + datetime.timedelta(days=1))):
+        for naam in ("volledig", "mutaties"):
             begin = time.perf_counter()
-            resultaten = services.rod_exporteren(peildatum=dag)
+            if naam == "volledig":
+                wachtrij.alles_in_wachtrij()
+            resultaten = verzenden.verzenden()
             seconden = time.perf_counter() - begin
             fouten = [r.fout for r in resultaten if r.fout]
             if fouten:
-                raise CommandError(f"export mislukt: {fouten}")
-            leveringen = [r.levering for r in resultaten if r.levering]
+                raise CommandError(f"verzenden mislukt: {fouten}")
+            leveringen = list(RodLevering.objects.filter(pk__in=[r.levering_id for r in resultaten]))
             uitkomst[naam] = {
                 "rijen": rijen,
                 "seconden": seconden,
                 "rijen_per_s": rijen / seconden if seconden else 0.0,
-                "records": sum(r.aantal_records for r in resultaten),
-                "vastgehouden": sum(r.aantal_vastgehouden for r in resultaten),
+                "records": sum(r.per_status.get("verzonden", 0) for r in resultaten),
+                "vastgehouden": sum(r.per_status.get("afgekeurd", 0) for r in resultaten),
                 "bestanden": len(leveringen),
                 "mb": sum(lev.bestand.size for lev in leveringen) / 1024 / 1024,
                 "piek_rss_mb": piek_rss_mb(),

@@ -8,7 +8,7 @@ from django.db import migrations, models
 class Migration(migrations.Migration):
 
     dependencies = [
-        ('registratie', '0011_taak_rod_verzenden'),
+        ('registratie', '0012_rod_bericht_plaats_in_batch'),
         ('samenwerking', '0003_api_sleutel'),
         migrations.swappable_dependency(settings.AUTH_USER_MODEL),
     ]
