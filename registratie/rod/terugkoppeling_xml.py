@@ -206,5 +206,5 @@ def momentopname_schrijven(m: Momentopname) -> bytes:
     _sub(kop, "brin", m.brin, NS_MOMENTOPNAME)
     _sub(kop, "aangemaakt", _utc(m.aangemaakt), NS_MOMENTOPNAME)
     for ins in m.inschrijvingen:
-        root.append(bericht.element(ins))
+        root.append(etree.fromstring(bericht.naar_xml(ins)))
     return etree.tostring(root, xml_declaration=True, encoding="UTF-8")

@@ -17,8 +17,8 @@ def demo_coordinator(db):
 
 @pytest.fixture
 def duo_stub():
-    """DUO's receiving service as a real HTTP server on 127.0.0.1 (tests/rod_stub.py)."""
-    from tests.rod_stub import DuoStub
+    """DUO's receiving service as a real HTTP server on 127.0.0.1 (registratie/rod/stub.py)."""
+    from registratie.rod.stub import DuoStub
 
     stub = DuoStub(vertraging=1.0).start()
     yield stub

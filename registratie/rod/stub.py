@@ -1,6 +1,7 @@
 """A stub of DUO's receiving service: a real HTTP server on 127.0.0.1 (a free port), speaking the
 SOAP contract registratie/rod/leerroute-rod-dienst-v2.wsdl. Started by the ``duo_stub`` fixture
-(tests/conftest.py) and by ``manage.py rod_stub`` for trying the SOAP transport by hand.
+(tests/registratie/conftest.py) and by ``manage.py rod_stub`` for trying the SOAP transport by
+hand; never part of a running Leerroute.
 
 What it does with a message, like DUO:
 - checks the WS-Addressing headers and, when it has a certificate, the signature;
@@ -54,7 +55,7 @@ class Ontvangen:
 
 
 class DuoStub:
-    def __init__(self, *, certificaat: bytes | None = None, vertraging: float = 1.0):
+    def __init__(self, *, certificaat: bytes | None = None, vertraging: float = 1.0, poort: int = 0):
         self.certificaat = certificaat  # PEM; when set, every message must be signed with it
         self.vertraging = vertraging
         self.storingen: deque[str | None] = deque()
@@ -65,7 +66,7 @@ class DuoStub:
         self.signalen: dict[tuple[str, str], list[tx.Melding]] = {}  # planted in the feedback
         self.bekostiging: dict[tuple[str, str], bool] = {}  # DUO's bekostigingsstatus, default J
         self._slot = threading.Lock()
-        self._server = ThreadingHTTPServer(("127.0.0.1", 0), _handler(self))
+        self._server = ThreadingHTTPServer(("127.0.0.1", poort), _handler(self))
         self._server.daemon_threads = True
         self._draad = threading.Thread(
             target=self._server.serve_forever, kwargs={"poll_interval": 0.05}, daemon=True
