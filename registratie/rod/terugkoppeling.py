@@ -112,17 +112,45 @@ def inlezen(
 def _blok_verwerken(
     inst: Instelling, regels: list[tx.Regel], resultaat: Resultaat, *, door, kanaal: str
 ) -> None:
+    """One block of lines, set-based: a fixed number of queries however long the block; only a
+    rejection (rare) costs queries of its own (its signal and its message). A line that comes
+    twice in the block counts once: the last one wins."""
+    regels = list({(r.volgnummer, r.teldatum): r for r in regels}.values())
     sleutels = {r.volgnummer for r in regels}
     inschrijvingen = {
         i.inschrijvingsvolgnummer: i
         for i in Inschrijving.objects.filter(instelling=inst, inschrijvingsvolgnummer__in=sleutels)
     }
     berichten = _berichten(inst, regels, inschrijvingen)
-    partijen = selectors.partijen([i.pk for i in inschrijvingen.values()])
-    for r in regels:
-        ins = inschrijvingen.get(r.volgnummer)
-        b = berichten.get(str(r.document_id)) if r.document_id else berichten.get(r.volgnummer)
-        _regel_verwerken(inst, r, ins, b, partijen, resultaat, door=door, kanaal=kanaal)
+    paren = _regels_opslaan(inst, regels, inschrijvingen, berichten, kanaal=kanaal)
+    meldingen = _meldingen_bijwerken(paren)
+    resultaat.regels += len(paren)
+    resultaat.onbekend += sum(1 for rij, _r, _b in paren if rij.inschrijving_id is None)
+    partijen = None
+    te_sluiten, te_accepteren = [], []
+    for rij, _r, b in paren:
+        afkeur = [m for m in meldingen[rij.pk] if m.ernst == MeldingErnst.AFKEUR]
+        if afkeur:
+            resultaat.afgekeurd += 1
+            if partijen is None:
+                partijen = selectors.partijen([i.pk for i in inschrijvingen.values()])
+            _afkeuren(inst, rij, afkeur, b, partijen, door=door, kanaal=kanaal)
+            continue
+        te_sluiten.append(rij)
+        if meldingen[rij.pk]:
+            resultaat.met_waarschuwing += 1
+        else:
+            resultaat.zonder_meldingen += 1
+        if b is not None and b.status in BEOORDEELBAAR and all(m.geaccepteerd_op for m in meldingen[rij.pk]):
+            te_accepteren.append((rij.teldatum, b.pk))
+    _signalen_sluiten(inst, te_sluiten, door=door, kanaal=kanaal)
+    for teldatum in sorted({t for t, _pk in te_accepteren}):
+        wachtrij.statussen_zetten(
+            [pk for t, pk in te_accepteren if t == teldatum],
+            BerichtStatus.GEACCEPTEERD,
+            toelichting=_("DUO accepteerde de inschrijving voor teldatum %(d)s.")
+            % {"d": teldatum.strftime("%d-%m-%Y")},
+        )
 
 
 def _berichten(inst: Instelling, regels: list[tx.Regel], inschrijvingen: dict) -> dict:
@@ -144,18 +172,29 @@ def _berichten(inst: Instelling, regels: list[tx.Regel], inschrijvingen: dict) -
     return uit
 
 
-def _regel_verwerken(
-    inst, r: tx.Regel, ins, b: RodBericht | None, partijen, resultaat, *, door, kanaal
-) -> None:
-    resultaat.regels += 1
-    if ins is None:
-        resultaat.onbekend += 1
-    regel, _nieuw = RodTerugkoppelingRegel.objects.update_or_create(
-        instelling=inst,
-        sleutel=r.volgnummer,
-        teldatum=r.teldatum,
-        defaults={
-            "inschrijving": ins,
+REGEL_VELDEN = ("inschrijving", "bericht", "status", "indicatie_bekostigbaar", "bekostigd", "leerroute")
+REGEL_VELDEN += ("leerroutefase", "kanaal", "ingelezen_op")
+
+
+def _regels_opslaan(
+    inst, regels: list[tx.Regel], inschrijvingen: dict, berichten: dict, *, kanaal: str
+) -> list:
+    """Update or create the lines of a block (one read, one bulk insert, one bulk update).
+    Returns (row, line, judged message) per line, the row's current meldingen prefetched."""
+    bestaand = {
+        (rij.sleutel, rij.teldatum): rij
+        for rij in RodTerugkoppelingRegel.objects.filter(
+            instelling=inst,
+            sleutel__in={r.volgnummer for r in regels},
+            teldatum__in={r.teldatum for r in regels},
+        ).prefetch_related("meldingen")
+    }
+    nu = timezone.now()
+    nieuw, gewijzigd, paren = [], [], []
+    for r in regels:
+        b = berichten.get(str(r.document_id)) if r.document_id else berichten.get(r.volgnummer)
+        waarden = {
+            "inschrijving": inschrijvingen.get(r.volgnummer),
             "bericht": b,
             "status": r.status,
             "indicatie_bekostigbaar": r.indicatie_bekostigbaar,
@@ -163,44 +202,56 @@ def _regel_verwerken(
             "leerroute": r.leerroute,
             "leerroutefase": r.leerroutefase,
             "kanaal": kanaal,
-        },
-    )
-    meldingen = _meldingen_bijwerken(regel, r.meldingen)
-    afkeur = [m for m in meldingen if m.ernst == MeldingErnst.AFKEUR]
-    if afkeur:
-        resultaat.afgekeurd += 1
-        signaal = _signaal_openen(inst, regel, afkeur, partijen, door=door, kanaal=kanaal)
-        RodTerugkoppelingMelding.objects.filter(pk__in=[m.pk for m in afkeur]).update(signaal=signaal)
-        if b is not None and b.status in (*BEOORDEELBAAR, BerichtStatus.GEACCEPTEERD):
-            wachtrij.status_zetten(b, BerichtStatus.AFGEKEURD, toelichting=signaal.toelichting)
-        return
-    _signaal_sluiten(inst, regel, door=door, kanaal=kanaal)
-    if meldingen:
-        resultaat.met_waarschuwing += 1
-    else:
-        resultaat.zonder_meldingen += 1
-    _accepteren_als_klaar(regel)
+            "ingelezen_op": nu,
+        }
+        rij = bestaand.get((r.volgnummer, r.teldatum))
+        if rij is None:
+            rij = RodTerugkoppelingRegel(
+                instelling=inst, sleutel=r.volgnummer, teldatum=r.teldatum, **waarden
+            )
+            rij.oude_meldingen = []
+            nieuw.append(rij)
+            bestaand[(r.volgnummer, r.teldatum)] = rij
+        else:
+            for veld, waarde in waarden.items():
+                setattr(rij, veld, waarde)
+            rij.oude_meldingen = list(rij.meldingen.all())
+            gewijzigd.append(rij)
+        paren.append((rij, r, b))
+    RodTerugkoppelingRegel.objects.bulk_create(nieuw, batch_size=BLOK)
+    RodTerugkoppelingRegel.objects.bulk_update(gewijzigd, REGEL_VELDEN, batch_size=BLOK)
+    return paren
 
 
-def _meldingen_bijwerken(
-    regel: RodTerugkoppelingRegel, nieuw: list[tx.Melding]
-) -> list[RodTerugkoppelingMelding]:
-    """The line's signals become ``nieuw``; one that was there already (same code, severity and
-    text) keeps its row, and so its acceptance."""
-    bestaand = {(m.code, m.ernst, m.tekst): m for m in regel.meldingen.all()}
-    gewenst = {(m.code, m.ernst, maskeer_nummers(m.tekst)): m for m in nieuw}
-    weg = [m.pk for k, m in bestaand.items() if k not in gewenst]
+def _meldingen_bijwerken(paren: list) -> dict[int, list[RodTerugkoppelingMelding]]:
+    """Each line's signals become those of the file; one that was there already (same code,
+    severity and text) keeps its row, and so its acceptance. One delete and one insert per block."""
+    weg, maken, uit = [], [], {}
+    for rij, r, _b in paren:
+        bestaand = {(m.code, m.ernst, m.tekst): m for m in rij.oude_meldingen}
+        gewenst = {(m.code, m.ernst, maskeer_nummers(m.tekst)): m for m in r.meldingen}
+        weg += [m.pk for k, m in bestaand.items() if k not in gewenst]
+        uit[rij.pk] = []
+        for k, m in gewenst.items():
+            rij_melding = bestaand.get(k)
+            if rij_melding is None:
+                rij_melding = RodTerugkoppelingMelding(
+                    regel=rij, code=m.code, ernst=m.ernst, tekst=k[2], parameters=_parameters(m.parameters)
+                )
+                maken.append(rij_melding)
+            uit[rij.pk].append(rij_melding)
     if weg:
         RodTerugkoppelingMelding.objects.filter(pk__in=weg).delete()
-    uit = []
-    for k, m in gewenst.items():
-        rij = bestaand.get(k)
-        if rij is None:
-            rij = RodTerugkoppelingMelding.objects.create(
-                regel=regel, code=m.code, ernst=m.ernst, tekst=k[2], parameters=_parameters(m.parameters)
-            )
-        uit.append(rij)
+    RodTerugkoppelingMelding.objects.bulk_create(maken, batch_size=BLOK)
     return uit
+
+
+def _afkeuren(inst, rij, afkeur: list, b: RodBericht | None, partijen, *, door, kanaal) -> None:
+    signaal = _signaal_openen(inst, rij, afkeur, partijen, door=door, kanaal=kanaal)
+    if any(m.signaal_id != signaal.pk for m in afkeur):
+        RodTerugkoppelingMelding.objects.filter(pk__in=[m.pk for m in afkeur]).update(signaal=signaal)
+    if b is not None and b.status in (*BEOORDEELBAAR, BerichtStatus.GEACCEPTEERD):
+        wachtrij.status_zetten(b, BerichtStatus.AFGEKEURD, toelichting=signaal.toelichting)
 
 
 def _parameters(parameters: dict) -> dict:
@@ -256,25 +307,29 @@ def _signaal_openen(inst, regel, afkeur, partijen, *, door, kanaal) -> Signaal:
     return signaal
 
 
-def _signaal_sluiten(inst, regel, *, door, kanaal) -> None:
-    """DUO no longer rejects this enrolment on this count date: its signal is solved."""
-    sleutel = signaal_sleutel(inst.brin, regel.sleutel, regel.teldatum)
-    for signaal in Signaal.objects.filter(sleutel=sleutel, status__in=SIGNAAL_OPEN):
-        oud = audit.snapshot(signaal)
-        signaal.status = SignaalStatus.OPGELOST
-        signaal.gesloten_op = timezone.now()
-        signaal.afhandeling = _("DUO keurt de inschrijving niet meer af (terugkoppeling van %(d)s).") % {
-            "d": timezone.localdate().strftime("%d-%m-%Y")
-        }
-        signaal.save(update_fields=["status", "gesloten_op", "afhandeling"])
-        audit.record(
-            signaal,
-            actie=AuditActie.GEWIJZIGD,
-            door=door,
-            kanaal=kanaal,
-            oud=oud,
-            nieuw=audit.snapshot(signaal),
-        )
+def _signalen_sluiten(inst, rijen: list, *, door, kanaal) -> None:
+    """DUO no longer rejects these enrolments on these count dates: their open signals (found in
+    one query; usually none) are solved."""
+    sleutels = [signaal_sleutel(inst.brin, rij.sleutel, rij.teldatum) for rij in rijen]
+    for start in range(0, len(sleutels), BLOK):
+        for signaal in Signaal.objects.filter(
+            sleutel__in=sleutels[start : start + BLOK], status__in=SIGNAAL_OPEN
+        ):
+            oud = audit.snapshot(signaal)
+            signaal.status = SignaalStatus.OPGELOST
+            signaal.gesloten_op = timezone.now()
+            signaal.afhandeling = _("DUO keurt de inschrijving niet meer af (terugkoppeling van %(d)s).") % {
+                "d": timezone.localdate().strftime("%d-%m-%Y")
+            }
+            signaal.save(update_fields=["status", "gesloten_op", "afhandeling"])
+            audit.record(
+                signaal,
+                actie=AuditActie.GEWIJZIGD,
+                door=door,
+                kanaal=kanaal,
+                oud=oud,
+                nieuw=audit.snapshot(signaal),
+            )
 
 
 def _accepteren_als_klaar(regel: RodTerugkoppelingRegel, toelichting: str = "") -> None:

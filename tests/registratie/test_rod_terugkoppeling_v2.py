@@ -222,3 +222,22 @@ def test_other_users_neither_see_nor_upload_for_the_instelling(ins):
         r = c.post(reverse("rod:terugkoppeling_inlezen"), {"bestand": bestand}, follow=True)
         assert "geen beheerder" in r.content.decode()
     assert not open_rod_signalen().exists()
+
+
+def test_reading_costs_the_same_queries_for_few_and_many_lines():
+    """Set-based: the number of queries does not grow with the lines of a file."""
+    route = route_met_vestigingen()
+    alle = [leerling_in_route(route)[0] for _ in range(12)]
+    for ins in alle:
+        _ontvangen(ins)
+    from django.db import connection
+    from django.test.utils import CaptureQueriesContext
+
+    def kosten(inschrijvingen) -> int:
+        data = _bestand(alle[0].instelling, *[_regel(i, None, WAARSCHUWING) for i in inschrijvingen])
+        with CaptureQueriesContext(connection) as q:
+            terugkoppeling.inlezen(data)
+        return len(q)
+
+    assert kosten(alle[:3]) == kosten(alle[3:])
+    assert RodTerugkoppelingRegel.objects.count() == 12
