@@ -27,6 +27,8 @@ CELERY_TASK_TIME_LIMIT  hard time limit per task in seconds (default 3600)
 CELERY_TASK_SOFT_TIME_LIMIT  soft limit in seconds (default 3300)
 LEERROUTE_CHECK_PHASES_TIME  "HH:MM" of the nightly fase check (default "02:00")
 LEERROUTE_ROD_EXPORT_TIME    "HH:MM" of the nightly ROD delivery (default "03:00")
+LEERROUTE_ROD_TRANSPORT      default ROD transport, "bestand" (batch file for upload by hand) or "soap";
+                        per BRIN other transports in LEERROUTE_ROD_TRANSPORT["per_brin"] (settings.py)
 LEERROUTE_ANONIMISEREN_TIME  "HH:MM" of the nightly anonymisation (retention; default "04:00")
 LEERROUTE_BEWAARTERMIJN_JAREN  years after the end of a student's route after which their personal
                         data is anonymised (registratie/bewaartermijn.py; default 5)
@@ -391,6 +393,16 @@ LEERROUTE_MBO_STUDIEFINANCIERING = env_bool("LEERROUTE_MBO_STUDIEFINANCIERING", 
 LEERROUTE_MBO_REISPRODUCT = env_bool("LEERROUTE_MBO_REISPRODUCT", True)
 # Retention: personal data of students whose route ended longer ago is anonymised nightly.
 LEERROUTE_BEWAARTERMIJN_JAREN = int(env("LEERROUTE_BEWAARTERMIJN_JAREN", "5"))
+# ROD format 2: the transport per instelling (registratie/rod/transport.py) and the count dates
+# with their deadline and closing date, month-day, every year (registratie/rod/teldata.py).
+LEERROUTE_ROD_TRANSPORT = {"standaard": env("LEERROUTE_ROD_TRANSPORT", "bestand"), "per_brin": {}}
+LEERROUTE_ROD_TELDATA = {
+    "vo": [{"teldatum": "10-01", "uiterlijk": "10-15", "gesloten": "12-01"}],
+    "mbo": [
+        {"teldatum": "10-01", "uiterlijk": "10-15", "gesloten": "12-01"},
+        {"teldatum": "02-01", "uiterlijk": "02-15", "gesloten": "04-01"},
+    ],
+}
 
 # Personal numbers at rest (samenwerking/versleuteling.py). Development and tests use fixed local
 # keys; production refuses to start without its own.

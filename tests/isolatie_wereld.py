@@ -24,6 +24,7 @@ from registratie.models import (
     Fasewissel,
     Leerling,
     RodAfstemming,
+    RodBericht,
     RodLevering,
     RodTerugkoppelingMelding,
     RodTerugkoppelingRegel,
@@ -32,6 +33,7 @@ from registratie.models import (
     Uitstroom,
 )
 from registratie.rod import services as rod_services
+from registratie.rod import wachtrij
 from samenwerking.api.sleutels import sleutel_aanmaken
 from samenwerking.models import AuditRegel, Lidmaatschap
 from tests.factories import (
@@ -98,6 +100,7 @@ class Kant:
     uitstroom: object = None
     signaal: object = None
     levering: object = None  # the vo-school's ROD delivery
+    bericht: object = None  # the vo-school's queued ROD message (format 2) of the vo-inschrijving
     api_sleutel: object = None  # the vo-school's API key (samenwerking.ApiSleutel)
     auditregel: object = None
     beheerder: object = None  # the vo-school's beheerder
@@ -268,6 +271,9 @@ def bouw_wereld() -> Wereld:
     b.levering = RodLevering.objects.get(instelling=b.vo)
     _rod_terugkoppeling(a, "Noord")
     _rod_terugkoppeling(b, "Zuid")
+    wachtrij.in_wachtrij([a.inschrijving.pk, b.inschrijving.pk])
+    a.bericht = RodBericht.objects.get(inschrijving=a.inschrijving)
+    b.bericht = RodBericht.objects.get(inschrijving=b.inschrijving)
 
     gebruikers = {
         "applicatiebeheerder": app,

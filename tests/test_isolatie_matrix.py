@@ -37,6 +37,7 @@ from leerroute.models import LeerjaarProgramma, Leerroute
 from registratie.models import (
     Inschrijving,
     Leerling,
+    RodBericht,
     RodTerugkoppeling,
     RodTerugkoppelingMelding,
     RodVerschil,
@@ -391,6 +392,27 @@ MATRIX: dict[str, Regel] = {
         methode="post",
         data=_terugkoppeling_data,
         bewijs=lambda levering: RodTerugkoppeling.objects.filter(levering=levering).count(),
+    ),
+    # ROD messages (format 2) hold the BSN: the vo-school's own beheerders only.
+    "rod:wachtrij": Regel(
+        b=verwacht(OK, OK, LEEG, LOGIN),
+        a=dict.fromkeys(A_ROLLEN, OK),
+        a_verborgen=("beheerder_mbo_a", "coordinator_a", "lezer_vo_a"),
+        lijst=True,
+        aanwezig=lambda w, k: [_href("rod:bericht", k.bericht)],
+    ),
+    "rod:bericht": _detail_ui("bericht", ALLEEN_BEHEERDER_VO_A),
+    "rod:bericht_opnieuw": Regel(
+        b=verwacht(OMGELEID, NIET_GEVONDEN, NIET_GEVONDEN, LOGIN),
+        a=verwacht(OMGELEID, NIET_GEVONDEN, NIET_GEVONDEN, LOGIN, beheerder_vo_a=OMGELEID),
+        object="bericht",
+        methode="post",
+        bewijs=lambda b: RodBericht.objects.filter(pk=b.pk).values("status", "volgende_poging").get(),
+    ),
+    # "Nu leveren": for the user's own instellingen; the run is queued after the commit.
+    "rod:nu_leveren": Regel(
+        b=verwacht(OMGELEID, OMGELEID, VERBODEN, LOGIN, coordinator_a=VERBODEN, lezer_vo_a=VERBODEN),
+        methode="post",
     ),
     # The nightly jobs' history and "nu uitvoeren": the applicatiebeheerder only (runs span every
     # instelling); the queued run is not started inside the test's transaction (on_commit).

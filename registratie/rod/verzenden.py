@@ -325,14 +325,11 @@ def _vastleggen(uitkomst: dict, resultaat: Resultaat, nu) -> None:
     for (status, toelichting), berichten in uitkomst.items():
         resultaat.per_status[status] += len(berichten)
         _inhoud_opslaan([b for b in berichten if b.inhoud or b.soort == RodBerichtSoort.VERWIJDERING])
+        verstuurd = status in (BerichtStatus.VERZONDEN, BerichtStatus.ONTVANGEN)
+        extra = {"pogingen": F("pogingen") + 1} if verstuurd else {}  # one UPDATE with the status
         wachtrij.statussen_zetten(
-            [b.pk for b in berichten], status, toelichting=toelichting, tijd=nu, volgende_poging=None
+            [b.pk for b in berichten], status, toelichting=toelichting, tijd=nu, volgende_poging=None, **extra
         )
-        if status in (BerichtStatus.VERZONDEN, BerichtStatus.ONTVANGEN):
-            for start in range(0, len(berichten), wachtrij.BLOK):
-                RodBericht.objects.filter(
-                    pk__in=[b.pk for b in berichten[start : start + wachtrij.BLOK]]
-                ).update(pogingen=F("pogingen") + 1)
 
 
 def _inhoud_opslaan(berichten: list[RodBericht]) -> None:

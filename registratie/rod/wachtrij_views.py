@@ -11,7 +11,7 @@ import re
 
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
-from django.core.exceptions import ValidationError
+from django.core.exceptions import PermissionDenied, ValidationError
 from django.shortcuts import get_object_or_404, redirect, render
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_POST
@@ -117,8 +117,7 @@ def nu_leveren(request):
     if gekozen.isdigit():
         instellingen = instellingen.filter(pk=int(gekozen))
     if not instellingen:
-        messages.error(request, _("U beheert geen instelling waarvoor u kunt leveren."))
-        return redirect("rod:wachtrij")
+        raise PermissionDenied(_("U beheert geen instelling waarvoor u kunt leveren."))
     for instelling in instellingen:
         verzenden.nu_leveren(instelling, door=request.user, kanaal=Kanaal.UI)
     messages.success(

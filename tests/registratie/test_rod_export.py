@@ -25,7 +25,7 @@ from registratie.models import (
     RodStand,
     Signaal,
 )
-from registratie.rod import format, selectors, services
+from registratie.rod import format, selectors, services, v1_bouwen
 from registratie.rod.tasks import rod_export_task
 from samenwerking.audit import mask
 from samenwerking.models import AuditRegel, Instelling, Kanaal
@@ -663,14 +663,14 @@ def test_one_failing_instelling_does_not_stop_the_others(route, monkeypatch):
     leerling_in_route(route)
     leerling_in_route(route_met_vestigingen())
     brin = vo_brin(route)
-    echte = services._bouwen
+    echte = v1_bouwen._bouwen
 
     def bouwen(instelling, *args):
         if instelling.brin == brin:
             raise OSError("schijf vol")
         return echte(instelling, *args)
 
-    monkeypatch.setattr(services, "_bouwen", bouwen)
+    monkeypatch.setattr(v1_bouwen, "_bouwen", bouwen)
     resultaten = exporteer()
     assert resultaten[brin].fout == "OSError" and resultaten[brin].levering is None
     assert sum(1 for r in resultaten.values() if r.levering) == 3

@@ -20,6 +20,12 @@ from tests.registratie.rod_helpers import leerling_in_route, route_met_vestiging
 
 pytestmark = pytest.mark.django_db
 
+
+@pytest.fixture(autouse=True)
+def rod_media(settings, tmp_path):
+    settings.MEDIA_ROOT = tmp_path / "media"  # the batch files of the file transport
+
+
 VANDAAG = timezone.localdate()
 DAG = datetime.timedelta(days=1)
 

@@ -8,8 +8,8 @@ from django.core.files.uploadedfile import SimpleUploadedFile
 from django.test import Client
 from django.urls import reverse
 
-from registratie.models import Leerling, RodLevering, RodTerugkoppeling
-from registratie.rod import services
+from registratie.models import Leerling, RodBericht, RodLevering, RodTerugkoppeling
+from registratie.rod import services, wachtrij
 from registratie.rod import urls as rod_urls
 from samenwerking.models import AuditActie, AuditRegel
 from tests.factories import InstellingFactory, gebruiker_met_rol
@@ -90,16 +90,31 @@ def test_every_rod_url_is_in_the_role_matrix(opzet):
     }
     assert namen - v2 == {"leveringen", "levering", "bestand", "terugkoppeling"}
     pk = opzet["levering"].pk
+    wachtrij.in_wachtrij([opzet["vo"].pk])
+    bericht = RodBericht.objects.get(inschrijving=opzet["vo"])
     for rol, user in opzet["rollen"].items():
         c = client_voor(user)
         assert c.get(reverse("rod:leveringen")).status_code == 200
+        assert c.get(reverse("rod:wachtrij")).status_code == 200
         verwacht = 200 if MAG[rol] else 404
         assert c.get(reverse("rod:levering", args=[pk])).status_code == verwacht, rol
         assert c.get(reverse("rod:bestand", args=[pk])).status_code == verwacht, rol
+        assert c.get(reverse("rod:bericht", args=[bericht.pk])).status_code == verwacht, rol
+        opnieuw = c.post(reverse("rod:bericht_opnieuw", args=[bericht.pk]))
+        assert opnieuw.status_code == (302 if MAG[rol] else 404), rol
+        leveren = c.post(reverse("rod:nu_leveren"))
+        assert leveren.status_code == (403 if rol in ("lezer", "coordinator") else 302), rol
         upload = c.post(reverse("rod:terugkoppeling", args=[pk]), {})
         assert upload.status_code == (400 if MAG[rol] else 404), rol
     anoniem = Client()
-    for naam, args in (("leveringen", []), ("levering", [pk]), ("bestand", [pk]), ("terugkoppeling", [pk])):
+    for naam, args in (
+        ("leveringen", []),
+        ("levering", [pk]),
+        ("bestand", [pk]),
+        ("terugkoppeling", [pk]),
+        ("wachtrij", []),
+        ("bericht", [bericht.pk]),
+    ):
         r = anoniem.get(reverse(f"rod:{naam}", args=args))
         assert r.status_code == 302 and r.url.startswith(reverse("login"))
 

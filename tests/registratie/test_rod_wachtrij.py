@@ -21,6 +21,11 @@ from tests.registratie.rod_helpers import leerling_in_route, levering_bytes, rou
 pytestmark = pytest.mark.django_db
 
 
+@pytest.fixture(autouse=True)
+def rod_media(settings, tmp_path):
+    settings.MEDIA_ROOT = tmp_path / "media"  # the batch files of the file transport
+
+
 @pytest.fixture
 def paar():
     """Started yesterday: after every count date whose deadline passed (teldata: none is locked)."""
@@ -277,3 +282,30 @@ def test_a_message_that_fails_the_checks_is_rejected_without_its_value(paar):
     assert b.status == "afgekeurd"
     assert "burgerservicenummer" in b.toelichting and "123456789" not in b.toelichting
     assert not RodLevering.objects.exists()  # nothing else was queued: no batch file
+
+
+def test_a_change_through_the_api_queues_the_enrolment(paar):
+    """Whatever made the change: here an integration's API key (the same write path as the
+    screens, the admin and the import)."""
+    from django.core.cache import cache
+    from rest_framework.test import APIClient
+
+    from samenwerking.api.sleutels import sleutel_aanmaken
+    from samenwerking.models import ApiScope
+    from tests.factories import gebruiker_met_rol
+
+    cache.clear()  # throttle counters
+    vo, _mbo = paar
+    beheerder = gebruiker_met_rol("beheerder", instelling=vo.instelling)
+    _rij, sleutel = sleutel_aanmaken(
+        instelling=vo.instelling, naam="Magister", bevoegdheid=ApiScope.LEZEN_SCHRIJVEN, door=beheerder
+    )
+    api = APIClient()
+    api.credentials(HTTP_AUTHORIZATION=f"Token {sleutel}")
+    r = api.post(
+        f"/api/v1/inschrijvingen/{vo.pk}/beeindigen/",
+        {"einddatum": timezone.localdate().isoformat(), "reden": "overstap"},
+        format="json",
+    )
+    assert r.status_code == 200, r.content
+    assert _berichten(vo, status="in_wachtrij").count() == 1

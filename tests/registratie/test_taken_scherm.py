@@ -56,14 +56,14 @@ def test_a_run_records_counts_and_the_screen_shows_them_without_reloading(beheer
 
 def test_a_run_not_finished_by_its_expected_time_shows_as_late(beheer):
     client, _ = beheer
-    run = services.run_aanmaken("rod_export")
+    run = services.run_aanmaken("rod_verzenden")
     JobRun.objects.filter(pk=run.pk).update(
         status="bezig", verwacht_klaar_op=timezone.now() - datetime.timedelta(minutes=5)
     )
     assert "niet op tijd klaar" in client.get(reverse("taken:lijst")).content.decode()
     antwoord = Client().get("/gezond/")
     assert antwoord.status_code == 503
-    assert antwoord.json()["taken"]["rod_export"] == {
+    assert antwoord.json()["taken"]["rod_verzenden"] == {
         "status": "storing",
         "laatste_run": "bezig",
         "sinds": run.aangemaakt_op.isoformat(),
@@ -83,7 +83,7 @@ def test_health_reports_database_broker_and_jobs_without_personal_data(settings)
     assert antwoord.status_code == 200
     body = antwoord.json()
     assert body["status"] == "ok" and body["database"] == "ok" and body["broker"] == "ok"
-    assert set(body["taken"]) == {"check_phases", "rod_export", "anonimiseren"}
+    assert set(body["taken"]) == {"check_phases", "rod_verzenden", "anonimiseren"}
     assert all(
         t == {"status": "ok", "laatste_run": None, "sinds": None, "te_laat": False}
         for t in body["taken"].values()
