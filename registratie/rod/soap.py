@@ -21,7 +21,6 @@ from __future__ import annotations
 import dataclasses
 import datetime
 import functools
-import logging
 import uuid
 from pathlib import Path
 
@@ -33,8 +32,7 @@ from django.utils.translation import gettext as _
 from lxml import etree
 
 from registratie.rod.transport import DefinitieveFout, Ontvangst, TijdelijkeFout
-
-logger = logging.getLogger(__name__)
+from samenwerking.logfilter import maskeer_nummers
 
 WSDL = Path(__file__).with_name("leerroute-rod-dienst-v2.wsdl")
 DIENST_NS = "urn:leerroute:rod:dienst:v2"
@@ -76,8 +74,6 @@ def config_voor(brin: str | None) -> SoapConfig:
 
 class SoapTransport:
     """Sends one message per call; see the module docstring for the error mapping."""
-
-    naam = "soap"
 
     def __init__(self, instelling=None, *, config: SoapConfig | None = None):
         self.instelling = instelling
@@ -125,7 +121,7 @@ class SoapTransport:
 def _fout_van(fout: zeep.exceptions.Fault) -> Exception:
     """soap:Client: the receiver refuses this message as it is; anything else may pass."""
     code = str(fout.code or "")
-    tekst = (fout.message or "").strip()[:1000]
+    tekst = maskeer_nummers((fout.message or "").strip())[:1000]  # shown on the queue screen
     if code.rsplit(":", 1)[-1].rsplit("}", 1)[-1] == "Client":
         return DefinitieveFout(_("DUO weigert het bericht: %(tekst)s") % {"tekst": tekst})
     return TijdelijkeFout(_("DUO meldt een storing: %(tekst)s") % {"tekst": tekst})
