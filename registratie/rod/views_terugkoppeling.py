@@ -12,7 +12,7 @@ from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import ValidationError
 from django.core.paginator import Paginator
-from django.db.models import Count, Exists, F, OuterRef, Q
+from django.db.models import Exists, F, OuterRef
 from django.http import StreamingHttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.utils.http import content_disposition_header
@@ -35,12 +35,9 @@ from samenwerking.models import Instelling, Kanaal
 PER_PAGINA = 50
 
 
-def _eigen_instelling(request, brin: str | None = None) -> Instelling | None:
-    """The instelling an upload is for: one the user is beheerder of."""
-    eigen = Instelling.objects.filter(pk__in=scope.scope_for(request.user).beheer)
-    if brin:
-        eigen = eigen.filter(brin=brin)
-    return eigen.first() if brin or eigen.count() == 1 else None
+def _eigen_instelling(request, brin: str) -> Instelling | None:
+    """The instelling an upload is for (the BRIN in the file), if the user is its beheerder."""
+    return Instelling.objects.filter(pk__in=scope.scope_for(request.user).beheer, brin=brin).first()
 
 
 def _bestand_lezen(form: BestandForm) -> bytes:
@@ -57,7 +54,6 @@ def terugkoppeling_lijst(request):
         RodTerugkoppelingRegel.objects.for_user(request.user, scope.CHANGE)
         .select_related("instelling", "bericht")
         .prefetch_related("meldingen")
-        .annotate(open_meldingen=Count("meldingen", filter=Q(meldingen__geaccepteerd_op__isnull=True)))
         .order_by("-teldatum", "instelling__brin", "sleutel")
     )
     teldatum = request.GET.get("teldatum") or ""
