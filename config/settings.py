@@ -41,6 +41,10 @@ LEERROUTE_BSN_HASHSLEUTEL  secret key (32+ characters) of the keyed hash that fi
                         exact number. Required in production; changing it needs a rehash.
 LEERROUTE_API_TEMPO     requests per API key (or user) before the API answers 429, "<n>/<minute|hour>"
                         (default "600/minute")
+LEERROUTE_ROD_SOAP_ENDPOINT  address of DUO's SOAP service for instellingen on the "soap" transport;
+                        with LEERROUTE_ROD_SOAP_TIMEOUT (seconds, default 30), _TLS_CERT/_TLS_KEY
+                        (client certificate), _CA_BUNDLE, _SIGN_CERT/_SIGN_KEY/_SIGN_KEY_PASSWORD
+                        (WS-Security signing, needs xmlsec); registratie/rod/FORMAT-TERUGKOPPELING.md
 MEDIA_ROOT              where stored files (ROD deliveries) go (default ./media)
 LOG_LEVEL               root log level (default INFO)
 DJANGO_CSRF_TRUSTED_ORIGINS  comma separated origins with scheme that may POST forms, e.g.
@@ -416,6 +420,20 @@ if PRODUCTION and not (LEERROUTE_VERSLEUTELSLEUTELS and len(LEERROUTE_BSN_HASHSL
         "LEERROUTE_VERSLEUTELSLEUTELS en LEERROUTE_BSN_HASHSLEUTEL (minstens 32 tekens) "
         "zijn verplicht in productie"
     )
+
+# ROD over SOAP (registratie/rod/soap.py; FORMAT-TERUGKOPPELING.md beside it): for the
+# instellingen whose LEERROUTE_ROD_TRANSPORT is "soap". "per_brin" overrides keys per BRIN.
+LEERROUTE_ROD_SOAP = {
+    "endpoint": env("LEERROUTE_ROD_SOAP_ENDPOINT"),
+    "timeout": float(env("LEERROUTE_ROD_SOAP_TIMEOUT", "30")),
+    "tls_certificaat": env("LEERROUTE_ROD_SOAP_TLS_CERT"),
+    "tls_sleutel": env("LEERROUTE_ROD_SOAP_TLS_KEY"),
+    "ca_bundel": env("LEERROUTE_ROD_SOAP_CA_BUNDLE"),
+    "onderteken_certificaat": env("LEERROUTE_ROD_SOAP_SIGN_CERT"),
+    "onderteken_sleutel": env("LEERROUTE_ROD_SOAP_SIGN_KEY"),
+    "onderteken_wachtwoord": env("LEERROUTE_ROD_SOAP_SIGN_KEY_PASSWORD"),
+    "per_brin": {},
+}
 
 # Every handler masks personal numbers (samenwerking/logfilter.py), the development server's
 # request log included.

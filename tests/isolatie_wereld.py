@@ -20,7 +20,18 @@ from rest_framework.authtoken.models import Token, TokenProxy
 
 from leerroute.models import LeerjaarProgramma
 from registratie import services
-from registratie.models import Fasewissel, Leerling, RodBericht, RodLevering, Signaal, Uitstroom
+from registratie.models import (
+    Fasewissel,
+    Leerling,
+    RodAfstemming,
+    RodBericht,
+    RodLevering,
+    RodTerugkoppelingMelding,
+    RodTerugkoppelingRegel,
+    RodVerschil,
+    Signaal,
+    Uitstroom,
+)
 from registratie.rod import services as rod_services
 from registratie.rod import wachtrij
 from samenwerking.api.sleutels import sleutel_aanmaken
@@ -106,6 +117,11 @@ class Kant:
     stap: object = None
     stapdocument: object = None
     evaluatie: object = None
+    # ROD format v2, what came back from DUO: a warning on the vo-school's enrolment, and a
+    # reconciliation with one difference.
+    melding: object = None
+    afstemming: object = None
+    verschil: object = None
 
 
 @dataclass
@@ -208,6 +224,28 @@ def _kant(naam: str, app) -> Kant:
     return k
 
 
+def _rod_terugkoppeling(k: Kant, naam: str) -> None:
+    regel = RodTerugkoppelingRegel.objects.create(
+        instelling=k.vo,
+        sleutel=k.inschrijving.inschrijvingsvolgnummer,
+        inschrijving=k.inschrijving,
+        teldatum=PEILDATUM,
+        status="V",
+    )
+    k.melding = RodTerugkoppelingMelding.objects.create(
+        regel=regel, code="W01", ernst="waarschuwing", tekst=f"Waarschuwing {naam}"
+    )
+    k.afstemming = RodAfstemming.objects.create(
+        instelling=k.vo, momentopname_van=datetime.datetime(2025, 11, 1, tzinfo=datetime.UTC), sha256="0" * 64
+    )
+    k.verschil = RodVerschil.objects.create(
+        afstemming=k.afstemming,
+        sleutel=k.inschrijving.inschrijvingsvolgnummer,
+        inschrijving=k.inschrijving,
+        soort="ontbreekt_bij_duo",
+    )
+
+
 def bouw_wereld() -> Wereld:
     app = gebruiker_met_rol("applicatiebeheerder", username="applicatiebeheerder")
     a = _kant("Noord", app)
@@ -243,6 +281,8 @@ def bouw_wereld() -> Wereld:
     rod_services.rod_exporteren(peildatum=PEILDATUM)
     a.levering = RodLevering.objects.get(instelling=a.vo)
     b.levering = RodLevering.objects.get(instelling=b.vo)
+    _rod_terugkoppeling(a, "Noord")
+    _rod_terugkoppeling(b, "Zuid")
     wachtrij.in_wachtrij([a.inschrijving.pk, b.inschrijving.pk])
     a.bericht = RodBericht.objects.get(inschrijving=a.inschrijving)
     b.bericht = RodBericht.objects.get(inschrijving=b.inschrijving)

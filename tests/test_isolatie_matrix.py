@@ -19,6 +19,7 @@ the next.
 
 from __future__ import annotations
 
+import datetime
 import json
 from collections.abc import Callable
 from dataclasses import dataclass, field
@@ -39,6 +40,8 @@ from registratie.models import (
     Leerling,
     RodBericht,
     RodTerugkoppeling,
+    RodTerugkoppelingMelding,
+    RodVerschil,
     Signaal,
     Uitstroom,
 )
@@ -848,6 +851,85 @@ def _admin_regel_algemeen(label: str, soort: str, obj: str) -> Regel:
         post_b=post,
         post_data=(lambda: {"post": "yes"}) if soort == "delete" else (lambda: {}),
     )
+
+
+# ROD format v2, what comes back from DUO (registratie/rod/views_terugkoppeling.py): the
+# instelling's own beheerders only. An upload names its BRIN in the file: for anyone but that
+# instelling's beheerder it is refused with a message (a redirect), changing nothing.
+def _rod_bestand(w, k: Kant) -> dict:
+    from registratie.rod import terugkoppeling_xml as tx
+
+    data = tx.schrijven(
+        tx.Terugkoppeling(brin=k.vo.brin, aangemaakt=datetime.datetime.now(datetime.UTC), regels=[])
+    )
+    return {"bestand": SimpleUploadedFile("t.xml", data, content_type="application/xml")}
+
+
+def _rod_momentopname(w, k: Kant) -> dict:
+    from registratie.rod import terugkoppeling_xml as tx
+
+    m = tx.Momentopname(brin=k.vo.brin, aangemaakt=datetime.datetime.now(datetime.UTC), inschrijvingen=[])
+    return {
+        "bestand": SimpleUploadedFile("m.xml", tx.momentopname_schrijven(m), content_type="application/xml")
+    }
+
+
+def _rod_v2_lijst(aanwezig) -> Regel:
+    return Regel(
+        b=verwacht(OK, OK, LEEG, LOGIN),
+        a=dict.fromkeys(A_ROLLEN, OK),
+        a_verborgen=("beheerder_mbo_a", "coordinator_a", "lezer_vo_a"),
+        lijst=True,
+        aanwezig=aanwezig,
+    )
+
+
+def _rod_v2_actie(obj: str, bewijs, data=None, kwargs=_pk) -> Regel:
+    return Regel(
+        b=verwacht(OMGELEID, NIET_GEVONDEN, NIET_GEVONDEN, LOGIN),
+        a=verwacht(OMGELEID, NIET_GEVONDEN, NIET_GEVONDEN, LOGIN, beheerder_vo_a=OMGELEID),
+        object=obj,
+        kwargs=kwargs,
+        methode="post",
+        data=data,
+        bewijs=bewijs,
+    )
+
+
+def _verschillen_bewijs(obj) -> list:
+    afstemming_id = getattr(obj, "afstemming_id", obj.pk)
+    return sorted(
+        RodVerschil.objects.filter(afstemming_id=afstemming_id).values_list("pk", "opnieuw_in_wachtrij_op")
+    )
+
+
+MATRIX.update(
+    {
+        "rod:terugkoppeling_lijst": _rod_v2_lijst(lambda w, k: [k.melding.tekst]),
+        "rod:terugkoppeling_inlezen": Regel(
+            b=verwacht(OMGELEID, OMGELEID, OMGELEID, LOGIN), methode="post", data=_rod_bestand
+        ),
+        "rod:waarschuwing_accepteren": _rod_v2_actie(
+            "melding",
+            lambda m: (
+                RodTerugkoppelingMelding.objects.filter(pk=m.pk)
+                .values_list("geaccepteerd_op", "opmerking")
+                .get()
+            ),
+            data=lambda w, k: {"opmerking": "Gezien."},
+        ),
+        "rod:afstemming_lijst": _rod_v2_lijst(lambda w, k: [_href("rod:afstemming", k.afstemming)]),
+        "rod:afstemming_inlezen": Regel(
+            b=verwacht(OMGELEID, OMGELEID, OMGELEID, LOGIN), methode="post", data=_rod_momentopname
+        ),
+        "rod:afstemming": _detail_ui("afstemming", ALLEEN_BEHEERDER_VO_A),
+        "rod:afstemming_csv": _detail_ui("afstemming", ALLEEN_BEHEERDER_VO_A),
+        "rod:afstemming_wachtrij": _rod_v2_actie("afstemming", _verschillen_bewijs),
+        "rod:verschil_wachtrij": _rod_v2_actie(
+            "verschil", _verschillen_bewijs, kwargs=lambda v: {"pk": v.afstemming_id, "verschil": v.pk}
+        ),
+    }
+)
 
 
 # /api/v1/ answers exactly as its /api/ alias: the same entries under the "v1" namespace.

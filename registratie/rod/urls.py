@@ -1,6 +1,6 @@
 from django.urls import path
 
-from registratie.rod import views, wachtrij_views
+from registratie.rod import views, views_terugkoppeling, wachtrij_views
 
 app_name = "rod"
 
@@ -13,4 +13,26 @@ urlpatterns: list = [
     path("berichten/leveren/", wachtrij_views.nu_leveren, name="nu_leveren"),
     path("berichten/<int:pk>/", wachtrij_views.bericht_detail, name="bericht"),
     path("berichten/<int:pk>/opnieuw/", wachtrij_views.bericht_opnieuw, name="bericht_opnieuw"),
+    # format v2: what comes back from DUO (registratie/rod/views_terugkoppeling.py)
+    path("terugkoppeling/", views_terugkoppeling.terugkoppeling_lijst, name="terugkoppeling_lijst"),
+    path(
+        "terugkoppeling/inlezen/", views_terugkoppeling.terugkoppeling_inlezen, name="terugkoppeling_inlezen"
+    ),
+    path(
+        "terugkoppeling/melding/<int:pk>/accepteren/",
+        views_terugkoppeling.waarschuwing_accepteren,
+        name="waarschuwing_accepteren",
+    ),
+    path("afstemming/", views_terugkoppeling.afstemming_lijst, name="afstemming_lijst"),
+    path("afstemming/inlezen/", views_terugkoppeling.afstemming_inlezen, name="afstemming_inlezen"),
+    path("afstemming/<int:pk>/", views_terugkoppeling.afstemming_detail, name="afstemming"),
+    path("afstemming/<int:pk>/csv/", views_terugkoppeling.afstemming_csv, name="afstemming_csv"),
+    path(
+        "afstemming/<int:pk>/wachtrij/", views_terugkoppeling.afstemming_wachtrij, name="afstemming_wachtrij"
+    ),
+    path(
+        "afstemming/<int:pk>/verschil/<int:verschil>/wachtrij/",
+        views_terugkoppeling.afstemming_wachtrij,
+        name="verschil_wachtrij",
+    ),
 ]

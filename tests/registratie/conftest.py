@@ -13,3 +13,22 @@ def demo_coordinator(db):
     checks.check_phases(peildatum=demo.PEILDATUM)
     user = Gebruiker.objects.get(username="demo-coordinator")
     return user, bench_paginas.ingelogd(user)
+
+
+@pytest.fixture
+def duo_stub():
+    """DUO's receiving service as a real HTTP server on 127.0.0.1 (registratie/rod/stub.py)."""
+    from registratie.rod.stub import DuoStub
+
+    stub = DuoStub(vertraging=1.0).start()
+    yield stub
+    stub.stop()
+
+
+@pytest.fixture
+def soap_naar_stub(settings, duo_stub):
+    """Every instelling delivers over SOAP to the stub; a short timeout (the "traag" fault waits
+    longer than this)."""
+    settings.LEERROUTE_ROD_TRANSPORT = {"standaard": "soap", "per_brin": {}}
+    settings.LEERROUTE_ROD_SOAP = {"endpoint": duo_stub.url, "timeout": 0.5, "per_brin": {}}
+    return duo_stub

@@ -1,0 +1,272 @@
+"""Reconciliation: DUO's snapshot of one instelling (terugkoppeling_xml.momentopname_lezen)
+against our own data, every difference a RodVerschil.
+
+Our side is the message we would send for each enrolment at the snapshot's moment
+(bericht.bericht_van), so both sides are the same dataclass and compare field by field:
+- a key only we have: ``ontbreekt_bij_duo``; a key only DUO has: ``ontbreekt_bij_ons``;
+- the enrolment's fields (number, sector, dates, reason);
+- the periods by date: for every date on which either side begins a period, the period in force
+  on that date on both sides, field by field. How each side splits its periods does not matter;
+  what was registered for a day does.
+Not at DUO belong: enrolments withdrawn as a mistake (reden ``correctie``) and students
+anonymised after the retention period.
+
+"Opnieuw in de wachtrij" (per difference, or all of one reconciliation): our enrolment is queued
+again (wachtrij.in_wachtrij, its whole current state goes out); a key DUO has and we do not gets
+a deletion message built from DUO's own record of it. Personal numbers are stored masked.
+"""
+
+from __future__ import annotations
+
+import csv
+import dataclasses
+import datetime
+import hashlib
+import io
+import uuid
+
+from django.core.exceptions import ValidationError
+from django.db import transaction
+from django.db.models import Prefetch
+from django.utils import timezone
+from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
+
+from registratie.models import (
+    Fasewissel,
+    Inschrijving,
+    RedenEinde,
+    RodAfstemming,
+    RodVerschil,
+    VerschilSoort,
+)
+from registratie.rod import bericht, wachtrij
+from registratie.rod import terugkoppeling_xml as tx
+from samenwerking import audit, versleuteling
+from samenwerking.identifiers import mask
+from samenwerking.models import AuditActie, Instelling, Kanaal
+
+BLOK = 2000
+# The enrolment's own fields, in the order the screen and the CSV show them.
+VELDEN = {
+    "nummer": gettext_lazy("burgerservicenummer/onderwijsnummer"),
+    "sector": gettext_lazy("sector"),
+    "datum_inschrijving": gettext_lazy("datum inschrijving"),
+    "geplande_einddatum": gettext_lazy("geplande datum uitschrijving"),
+    "datum_uitschrijving": gettext_lazy("datum uitschrijving"),
+    "reden_uitschrijving": gettext_lazy("reden uitschrijving"),
+}
+PERIODE_VELDEN = (
+    "vestiging",
+    "leerroute",
+    "leerroutefase",
+    "indicatie_bekostigbaar",
+    "leerjaar",
+    "leerweg",
+    "crebo",
+    "niveau",
+    "leervorm",
+)
+
+
+@dataclasses.dataclass(frozen=True)
+class Verschil:
+    sleutel: str
+    soort: str
+    veld: str = ""
+    ons: str = ""
+    duo: str = ""
+
+
+def _tekst(waarde) -> str:
+    if waarde is None:
+        return ""
+    if isinstance(waarde, bool):
+        return "J" if waarde else "N"
+    if isinstance(waarde, datetime.date):
+        return waarde.isoformat()
+    return str(waarde)
+
+
+def _op(perioden: list[bericht.Periode], datum: datetime.date) -> bericht.Periode | None:
+    gevonden = None
+    for p in perioden:
+        if p.begin <= datum and (p.einde is None or datum <= p.einde):
+            gevonden = p
+    return gevonden
+
+
+def vergelijken(ons: bericht.InschrijvingBericht, duo: bericht.InschrijvingBericht) -> list[Verschil]:
+    """Every field that differs between our message and DUO's record of one enrolment."""
+    uit = []
+    for veld in VELDEN:
+        a, b = getattr(ons, veld), getattr(duo, veld)
+        if _tekst(a) != _tekst(b):
+            if veld == "nummer":
+                a, b = mask(a), mask(b)
+            uit.append(Verschil(ons.volgnummer, VerschilSoort.VELD, str(VELDEN[veld]), _tekst(a), _tekst(b)))
+    data = sorted({p.begin for p in ons.perioden} | {p.begin for p in duo.perioden})
+    for datum in data:
+        a, b = _op(ons.perioden, datum), _op(duo.perioden, datum)
+        for veld in PERIODE_VELDEN:
+            wa = _tekst(getattr(a, veld)) if a else ""
+            wb = _tekst(getattr(b, veld)) if b else ""
+            if wa != wb:
+                naam = _("periode vanaf %(d)s: %(veld)s") % {
+                    "d": datum.strftime("%d-%m-%Y"),
+                    "veld": veld.replace("_", " "),
+                }
+                uit.append(Verschil(ons.volgnummer, VerschilSoort.VELD, naam, wa or "—", wb or "—"))
+    return uit
+
+
+def onze_stand(instelling: Instelling, tijd: datetime.datetime):
+    """(inschrijving id, our message) per enrolment that belongs at DUO, in batches."""
+    qs = (
+        Inschrijving.objects.filter(instelling=instelling, leerling__geanonimiseerd_op__isnull=True)
+        .exclude(reden_einde=RedenEinde.CORRECTIE)
+        .select_related(
+            "leerling",
+            "instelling",
+            "vestiging",
+            "kwalificatie",
+            "leerroute__vo_vestiging",
+            "leerroute__mbo_vestiging",
+        )
+        .prefetch_related(Prefetch("fasewissels", queryset=Fasewissel.objects.order_by("ingangsdatum", "id")))
+        .order_by("inschrijvingsvolgnummer")
+    )
+    nul = uuid.UUID(int=0)  # never sent: only compared
+    for ins in qs.iterator(chunk_size=BLOK):
+        yield ins.pk, bericht.bericht_van(ins, document_id=nul, tijd=tijd)
+
+
+def afstemmen(
+    data: bytes, *, instelling: Instelling | None = None, door=None, kanaal: str = Kanaal.IMPORT
+) -> RodAfstemming:
+    """Read DUO's snapshot and record every difference with our data."""
+    m = tx.momentopname_lezen(data)
+    inst = Instelling.objects.filter(brin=m.brin).first()
+    if inst is None or (instelling is not None and inst.pk != instelling.pk):
+        raise ValidationError(
+            _("De momentopname is voor BRIN %(brin)s; die instelling is hier niet bekend of niet de uwe.")
+            % {"brin": m.brin}
+        )
+    duo = {b.volgnummer: b for b in m.inschrijvingen}
+    verschillen: list[tuple[Verschil, int | None, str]] = []
+    aantal_ons = 0
+    for pk, ons in onze_stand(inst, m.aangemaakt):
+        aantal_ons += 1
+        hun = duo.pop(ons.volgnummer, None)
+        if hun is None:
+            verschillen.append((Verschil(ons.volgnummer, VerschilSoort.ONTBREEKT_BIJ_DUO), pk, ""))
+        else:
+            verschillen += [(v, pk, "") for v in vergelijken(ons, hun)]
+    for sleutel, hun in sorted(duo.items()):
+        record = wachtrij.inhoud_versleutelen(bericht.naar_xml(hun))
+        verschillen.append((Verschil(sleutel, VerschilSoort.ONTBREEKT_BIJ_ONS), None, record))
+    with transaction.atomic():
+        afstemming = RodAfstemming.objects.create(
+            instelling=inst,
+            momentopname_van=m.aangemaakt,
+            sha256=hashlib.sha256(data).hexdigest(),
+            aantal_duo=len(m.inschrijvingen),
+            aantal_ons=aantal_ons,
+            aantal_verschillen=len(verschillen),
+            aangemaakt_door=door,
+            kanaal=kanaal,
+        )
+        RodVerschil.objects.bulk_create(
+            [
+                RodVerschil(
+                    afstemming=afstemming,
+                    sleutel=v.sleutel,
+                    inschrijving_id=pk,
+                    soort=v.soort,
+                    veld=v.veld,
+                    ons=v.ons[:200],
+                    duo=v.duo[:200],
+                    duo_record=record,
+                )
+                for v, pk, record in verschillen
+            ],
+            batch_size=BLOK,
+        )
+        audit.record(
+            afstemming,
+            actie=AuditActie.AANGEMAAKT,
+            door=door,
+            kanaal=kanaal,
+            nieuw=audit.snapshot(afstemming),
+        )
+    return afstemming
+
+
+def opnieuw_in_wachtrij(verschillen, *, door=None, kanaal: str = Kanaal.UI) -> int:
+    """Queue again what the differences are about: our enrolments (their whole current state;
+    one already queued stays queued), and for keys only DUO has a deletion message built from
+    DUO's record. Returns how many messages were queued."""
+    verschillen = list(verschillen)
+    with transaction.atomic():
+        aantal = wachtrij.in_wachtrij({v.inschrijving_id for v in verschillen if v.inschrijving_id})
+        alleen_duo = [v for v in verschillen if v.soort == VerschilSoort.ONTBREEKT_BIJ_ONS and v.duo_record]
+        aantal += _verwijderingen(alleen_duo)
+        geregeld = [v.pk for v in verschillen if v.inschrijving_id or v in alleen_duo]
+        RodVerschil.objects.filter(pk__in=geregeld).update(opnieuw_in_wachtrij_op=timezone.now())
+    return aantal
+
+
+def _verwijderingen(verschillen: list[RodVerschil]) -> int:
+    """A deletion message per key that DUO has and we do not, built from DUO's own record."""
+    for v in verschillen:
+        hun = bericht.lezen(versleuteling.fernet().decrypt(v.duo_record.encode("ascii")))
+        document_id = uuid.uuid4()
+        verwijder = bericht.VerwijderBericht(
+            document_id=document_id,
+            verzender=hun.brin,
+            ontvanger=bericht.ONTVANGER,
+            tijd=timezone.now(),
+            nummer=hun.nummer,
+            nummersoort=hun.nummersoort,
+            brin=hun.brin,
+            volgnummer=hun.volgnummer,
+        )
+        wachtrij.verwijdering_van(
+            instelling_id=v.afstemming.instelling_id,
+            sleutel=hun.volgnummer,
+            sector=hun.sector.lower(),
+            xml=bericht.naar_xml(verwijder),
+            document_id=document_id,
+        )
+    return len(verschillen)
+
+
+CSV_KOLOMMEN = (
+    "inschrijvingsvolgnummer",
+    "soort",
+    "veld",
+    "in Leerroute",
+    "bij DUO",
+    "opnieuw in de wachtrij",
+)
+
+
+def csv_regels(afstemming: RodAfstemming):
+    """The differences as CSV lines (streamed; numbers are stored masked)."""
+    buffer = io.StringIO()
+    schrijver = csv.writer(buffer, delimiter=";")
+
+    def regel(rij) -> str:
+        buffer.seek(0)
+        buffer.truncate()
+        schrijver.writerow(rij)
+        return buffer.getvalue()
+
+    yield regel(CSV_KOLOMMEN)
+    for v in afstemming.verschillen.order_by("sleutel", "veld", "id").iterator(chunk_size=BLOK):
+        wanneer = (
+            timezone.localtime(v.opnieuw_in_wachtrij_op).strftime("%d-%m-%Y %H:%M")
+            if v.opnieuw_in_wachtrij_op
+            else ""
+        )
+        yield regel([v.sleutel, v.get_soort_display(), v.veld, v.ons, v.duo, wanneer])

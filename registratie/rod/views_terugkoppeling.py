@@ -1,0 +1,218 @@
+"""Screens for what comes back from DUO (format v2): the feedback per enrolment and count date
+(upload, filters, accepting a warning with a remark) and the reconciliation with DUO's snapshot
+(upload, the differences, CSV, "opnieuw in de wachtrij" per difference and for all).
+
+Only the instelling's own beheerders: every query goes through ``objects.for_user`` (someone
+else gets a 404), and an uploaded file must be about one of the user's own instellingen.
+"""
+
+from __future__ import annotations
+
+from django.contrib import messages
+from django.contrib.auth.decorators import login_required
+from django.core.exceptions import ValidationError
+from django.core.paginator import Paginator
+from django.db.models import Exists, F, OuterRef
+from django.http import StreamingHttpResponse
+from django.shortcuts import get_object_or_404, redirect, render
+from django.utils.http import content_disposition_header
+from django.utils.translation import gettext as _
+from django.views.decorators.http import require_GET, require_POST
+
+from registratie.models import (
+    MeldingErnst,
+    RodAfstemming,
+    RodTerugkoppelingMelding,
+    RodTerugkoppelingRegel,
+    RodVerschil,
+    VerschilSoort,
+)
+from registratie.rod import afstemming, terugkoppeling
+from registratie.rod.forms_terugkoppeling import AccepterenForm, BestandForm
+from samenwerking import scope
+from samenwerking.models import Instelling, Kanaal
+
+PER_PAGINA = 50
+
+
+def _eigen_instelling(request, brin: str) -> Instelling | None:
+    """The instelling an upload is for (the BRIN in the file), if the user is its beheerder."""
+    return Instelling.objects.filter(pk__in=scope.scope_for(request.user).beheer, brin=brin).first()
+
+
+def _bestand_lezen(form: BestandForm) -> bytes:
+    return b"".join(form.cleaned_data["bestand"].chunks())
+
+
+# ------------------------------------------------------------------------------------------ feedback
+
+
+@login_required
+@require_GET
+def terugkoppeling_lijst(request):
+    regels = (
+        RodTerugkoppelingRegel.objects.for_user(request.user, scope.CHANGE)
+        .select_related("instelling", "bericht")
+        .prefetch_related("meldingen")
+        .order_by("-teldatum", "instelling__brin", "sleutel")
+    )
+    teldatum = request.GET.get("teldatum") or ""
+    if teldatum:
+        regels = regels.filter(teldatum=teldatum)
+    alleen = request.GET.get("alleen") or ""
+    open_melding = RodTerugkoppelingMelding.objects.filter(regel=OuterRef("pk"), geaccepteerd_op__isnull=True)
+    if alleen == "afkeur":
+        regels = regels.filter(Exists(open_melding.filter(ernst=MeldingErnst.AFKEUR)))
+    elif alleen == "waarschuwing":
+        regels = regels.filter(Exists(open_melding.filter(ernst=MeldingErnst.WAARSCHUWING)))
+    elif alleen == "bekostiging":
+        regels = regels.filter(bekostigd__isnull=False).exclude(bekostigd=F("indicatie_bekostigbaar"))
+    teldata = (
+        RodTerugkoppelingRegel.objects.for_user(request.user, scope.CHANGE)
+        .order_by("-teldatum")
+        .values_list("teldatum", flat=True)
+        .distinct()[:20]
+    )
+    return render(
+        request,
+        "rod/terugkoppeling_lijst.html",
+        {
+            "pagina": Paginator(regels, PER_PAGINA).get_page(request.GET.get("pagina")),
+            "teldata": teldata,
+            "teldatum": teldatum,
+            "alleen": alleen,
+            "form": BestandForm(),
+            "accepteren_form": AccepterenForm(),
+        },
+    )
+
+
+@login_required
+@require_POST
+def terugkoppeling_inlezen(request):
+    form = BestandForm(request.POST, request.FILES)
+    if not form.is_valid():
+        messages.error(request, _("Kies een terugkoppelingsbestand (XML)."))
+        return redirect("rod:terugkoppeling_lijst")
+    try:
+        data = _bestand_lezen(form)
+        brin = terugkoppeling.tx.lezen(data).brin
+        instelling = _eigen_instelling(request, brin)
+        if instelling is None:
+            raise ValidationError(
+                _("Dit bestand is voor BRIN %(brin)s: daar bent u geen beheerder van.") % {"brin": brin}
+            )
+        resultaat = terugkoppeling.inlezen(data, door=request.user, kanaal=Kanaal.UI, instelling=instelling)
+    except ValidationError as exc:
+        messages.error(request, " ".join(exc.messages))
+    else:
+        messages.success(request, resultaat.regel())
+    return redirect("rod:terugkoppeling_lijst")
+
+
+@login_required
+@require_POST
+def waarschuwing_accepteren(request, pk: int):
+    melding = get_object_or_404(RodTerugkoppelingMelding.objects.for_user(request.user, scope.CHANGE), pk=pk)
+    form = AccepterenForm(request.POST)
+    opmerking = form.data.get("opmerking", "")
+    try:
+        terugkoppeling.waarschuwing_accepteren(
+            melding, opmerking=opmerking, door=request.user, kanaal=Kanaal.UI
+        )
+    except ValidationError as exc:
+        messages.error(request, " ".join(exc.messages))
+    else:
+        messages.success(request, _("Waarschuwing %(code)s is geaccepteerd.") % {"code": melding.code})
+    return redirect(request.POST.get("terug") or "rod:terugkoppeling_lijst")
+
+
+# ------------------------------------------------------------------------------------ reconciliation
+
+
+@login_required
+@require_GET
+def afstemming_lijst(request):
+    afstemmingen = RodAfstemming.objects.for_user(request.user, scope.CHANGE).select_related("instelling")
+    return render(
+        request,
+        "rod/afstemming_lijst.html",
+        {
+            "pagina": Paginator(afstemmingen, PER_PAGINA).get_page(request.GET.get("pagina")),
+            "form": BestandForm(),
+        },
+    )
+
+
+@login_required
+@require_POST
+def afstemming_inlezen(request):
+    form = BestandForm(request.POST, request.FILES)
+    if not form.is_valid():
+        messages.error(request, _("Kies een momentopname van DUO (XML)."))
+        return redirect("rod:afstemming_lijst")
+    try:
+        data = _bestand_lezen(form)
+        brin = terugkoppeling.tx.momentopname_lezen(data).brin
+        instelling = _eigen_instelling(request, brin)
+        if instelling is None:
+            raise ValidationError(
+                _("Dit bestand is voor BRIN %(brin)s: daar bent u geen beheerder van.") % {"brin": brin}
+            )
+        a = afstemming.afstemmen(data, instelling=instelling, door=request.user, kanaal=Kanaal.UI)
+    except ValidationError as exc:
+        messages.error(request, " ".join(exc.messages))
+        return redirect("rod:afstemming_lijst")
+    messages.success(request, _("%(n)s verschillen gevonden.") % {"n": a.aantal_verschillen})
+    return redirect("rod:afstemming", pk=a.pk)
+
+
+def _afstemming(request, pk: int) -> RodAfstemming:
+    return get_object_or_404(
+        RodAfstemming.objects.for_user(request.user, scope.CHANGE).select_related("instelling"), pk=pk
+    )
+
+
+@login_required
+@require_GET
+def afstemming_detail(request, pk: int):
+    a = _afstemming(request, pk)
+    verschillen = a.verschillen.order_by("sleutel", "veld", "id")
+    soort = request.GET.get("soort") or ""
+    if soort in VerschilSoort.values:
+        verschillen = verschillen.filter(soort=soort)
+    return render(
+        request,
+        "rod/afstemming_detail.html",
+        {
+            "afstemming": a,
+            "pagina": Paginator(verschillen, PER_PAGINA).get_page(request.GET.get("pagina")),
+            "soorten": VerschilSoort.choices,
+            "soort": soort,
+        },
+    )
+
+
+@login_required
+@require_GET
+def afstemming_csv(request, pk: int):
+    a = _afstemming(request, pk)
+    response = StreamingHttpResponse(afstemming.csv_regels(a), content_type="text/csv; charset=utf-8")
+    naam = f"rod-afstemming-{a.instelling.brin}-{a.momentopname_van:%Y%m%d}.csv"
+    response["Content-Disposition"] = content_disposition_header(True, naam)
+    return response
+
+
+@login_required
+@require_POST
+def afstemming_wachtrij(request, pk: int, verschil: int | None = None):
+    a = _afstemming(request, pk)
+    verschillen = RodVerschil.objects.filter(afstemming=a)
+    if verschil is not None:
+        verschillen = verschillen.filter(pk=verschil)
+        if not verschillen.exists():
+            messages.error(request, _("Dit verschil hoort niet bij deze afstemming."))
+            return redirect("rod:afstemming", pk=a.pk)
+    n = afstemming.opnieuw_in_wachtrij(verschillen.select_related("afstemming"), door=request.user)
+    messages.success(request, _("%(n)s berichten in de wachtrij gezet.") % {"n": n})
+    return redirect("rod:afstemming", pk=a.pk)
