@@ -705,5 +705,5 @@ from registratie.importeren.models import *  # noqa: E402,F403
 from registratie.jobs.models import *  # noqa: E402,F403
 from registratie.review.models import *  # noqa: E402,F403
 from registratie.rod.models import *  # noqa: E402,F403
-from registratie.tellingen import *  # noqa: E402,F403
 from registratie.rod.terugkoppeling_models import *  # noqa: E402,F403
+from registratie.tellingen import *  # noqa: E402,F403

@@ -12,6 +12,7 @@ from lxml import etree
 
 from registratie.rod import bericht, ondertekening, soap, transport
 from registratie.rod.transport import DefinitieveFout, TijdelijkeFout
+from tests.conftest import missing_service
 from tests.registratie.rod_helpers import leerling_in_route, route_met_vestigingen
 
 pytestmark = pytest.mark.django_db
@@ -125,7 +126,7 @@ def test_a_message_the_receiver_refuses_is_definitive(soap_naar_stub, vo_bericht
 @pytest.fixture
 def certificaat(tmp_path):
     if not ondertekening.beschikbaar():
-        pytest.skip("xmlsec is niet geïnstalleerd: het ondertekenen wordt alleen getest waar het kan")
+        missing_service("xmlsec is niet geïnstalleerd (pip install -e '.[dev]'): ondertekenen niet getest")
     from cryptography import x509
     from cryptography.hazmat.primitives import hashes, serialization
     from cryptography.hazmat.primitives.asymmetric import rsa
