@@ -299,6 +299,18 @@ def _inschrijving_gewijzigd(instance, gewijzigd, oud, *, door, kanaal) -> None:
     in_wachtrij([instance.pk], reden=_correctie(instance, door=door, kanaal=kanaal))
 
 
+@afhankelijkheden.samen_voor(_inschrijving_gewijzigd)
+def _inschrijvingen_gewijzigd(rijen: list, *, door, kanaal) -> None:
+    """The same for many enrolments saved in one step (a bulk import): the new ones that touch no
+    locked count date are queued in one set-based call, instead of a call per row; the rest (changed
+    rows, corrections) go through the hook one by one."""
+    nieuw = [i.pk for i, _gewijzigd, oud in rijen if oud is None and not getattr(i, "_rod_teldata", None)]
+    in_wachtrij(nieuw)
+    for i, gewijzigd, oud in rijen:
+        if oud is not None or getattr(i, "_rod_teldata", None):
+            _inschrijving_gewijzigd(i, gewijzigd, oud, door=door, kanaal=kanaal)
+
+
 @afhankelijkheden.bij_signaleren("registratie.leerling")
 def _leerling_gewijzigd(instance, gewijzigd, oud, *, door, kanaal) -> None:
     if oud is not None and gewijzigd & {"bsn", "onderwijsnummer"}:

@@ -10,7 +10,7 @@ from django.test.utils import CaptureQueriesContext
 from registratie.importeren import importeer
 from registratie.importeren.bestand import lees
 from registratie.importeren.uitvoeren import _uitvoeren
-from registratie.models import Inschrijving, Leerling, Signaal
+from registratie.models import Inschrijving, Leerling, RodBericht, Signaal
 from samenwerking.models import AuditRegel, Kanaal
 from tests.factories import (
     InstellingFactory,
@@ -61,6 +61,11 @@ def _wat_er_staat() -> dict:
             AuditRegel.objects.filter(kanaal=Kanaal.IMPORT).values_list("model", "actie", "gebruiker_id")
         ),
         "signalen": sorted(Signaal.objects.values_list("regel", "leerling__bsn_hash", "toelichting")),
+        "rod_wachtrij": sorted(
+            RodBericht.objects.values_list(
+                "inschrijving__leerling__bsn_hash", "inschrijving__sector", "status"
+            )
+        ),
     }
 
 
@@ -87,6 +92,7 @@ def test_the_bulk_path_leaves_what_the_services_row_by_row_leave():
             pass
     assert uitkomst[True]["signalen"], "the file should raise signals (R-INS-6)"
     assert {r[0] for r in uitkomst[True]["signalen"]} >= {"R-INS-6"}
+    assert len(uitkomst[True]["rod_wachtrij"]) == 8, "each new enrolment is queued for ROD once"
     assert uitkomst[True] == uitkomst[False]
 
 
