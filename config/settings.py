@@ -357,6 +357,10 @@ LEERROUTE_TAAK_VERWACHTE_MINUTEN = int(env("LEERROUTE_TAAK_VERWACHTE_MINUTEN", "
 LEERROUTE_TAAK_WACHT_SECONDEN = int(env("LEERROUTE_TAAK_WACHT_SECONDEN", "60"))
 LEERROUTE_TAAK_MAX_POGINGEN = int(env("LEERROUTE_TAAK_MAX_POGINGEN", "60"))
 CELERY_BROKER_CONNECTION_RETRY_ON_STARTUP = True
+# A task that ends while Redis is briefly away keeps retrying to store its result (with backoff,
+# up to ~10 minutes) instead of turning finished work into a ConnectionError failure.
+CELERY_RESULT_BACKEND_ALWAYS_RETRY = True
+CELERY_RESULT_BACKEND_MAX_RETRIES = 60
 # autodiscover finds <app>.tasks; the ROD tasks live beside their format in registratie/rod/.
 CELERY_IMPORTS = ("registratie.rod.tasks",)
 
