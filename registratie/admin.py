@@ -8,6 +8,7 @@ from django.utils.translation import gettext_lazy as _
 
 from registratie import rules, services
 from registratie.models import Fase, Fasewissel, Inschrijving, Leerling, Signaal, Uitstroom
+from registratie.rod.forms import correctiereden_veld
 from samenwerking import afhankelijkheden, audit, scope
 from samenwerking.admin_base import ScopedAdmin, ScopedInline, WaardenFilter
 from samenwerking.identifiers import is_persoonsnummer
@@ -32,7 +33,18 @@ class GeenNummerZoekenMixin:
 
 class InschrijvingForm(forms.ModelForm):
     """A rule error on a field this screen does not show (read-only ``fase``, or a date the inline
-    leaves out) is shown above the form instead of failing with a server error."""
+    leaves out) is shown above the form instead of failing with a server error.
+
+    ``correctiereden``: the reason for a change after a ROD count date's deadline that alters what
+    was registered on it (registratie.rod.teldata, which asks for it by this field's name). It goes
+    with the instance to the save, into the message and the audit trail."""
+
+    correctiereden = correctiereden_veld()
+
+    def clean(self):
+        cleaned = super().clean()
+        self.instance._rod_correctie = cleaned.get("correctiereden", "")
+        return cleaned
 
     def _update_errors(self, errors):
         if hasattr(errors, "error_dict"):
@@ -138,6 +150,7 @@ class InschrijvingInline(ScopedInline):
         "leervorm",
         "einddatum",
         "reden_einde",
+        "correctiereden",
     ]
     # The partner's rows are shown here too, so the instelling choice is not limited to one's own:
     # InschrijvingFormSet refuses a row of another instelling when it is added or changed.
@@ -360,3 +373,8 @@ class SignaalAdmin(ScopedAdmin):
 
     def has_add_permission(self, request):
         return False
+
+
+# The ROD exchange's read-only lists (registered there; the admin's autodiscovery imports only
+# this module of the app).
+from registratie.rod import admin as rod_admin  # noqa: E402,F401
