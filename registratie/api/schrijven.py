@@ -9,8 +9,10 @@ from samenwerking import scope
 from samenwerking.models import Instelling
 
 
-def _correctiereden():
+def correctiereden_veld():
+    """The ROD correction reason (registratie.rod.teldata), on every action that may need it."""
     return serializers.CharField(
+        write_only=True,
         required=False,
         allow_blank=True,
         default="",
@@ -24,13 +26,13 @@ def _correctiereden():
 class BeeindigenSerializer(serializers.Serializer):
     einddatum = serializers.DateField(help_text="Laatste dag van de inschrijving (JJJJ-MM-DD).")
     reden = serializers.ChoiceField(choices=RedenEinde.choices, help_text="Reden van beëindiging.")
-    correctiereden = _correctiereden()
+    correctiereden = correctiereden_veld()
 
 
 class FaseWijzigenSerializer(serializers.Serializer):
     naar_fase = serializers.ChoiceField(choices=Fase.choices, help_text="De nieuwe fase (R-INS-4).")
     ingangsdatum = serializers.DateField(help_text="Ingangsdatum; altijd 1 augustus (R-INS-4).")
-    correctiereden = _correctiereden()
+    correctiereden = correctiereden_veld()
 
 
 class DiplomadatumSerializer(serializers.Serializer):

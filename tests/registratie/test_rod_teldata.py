@@ -252,7 +252,14 @@ def _import_csv(vo, leerjaar: int, correctiereden: str = "") -> bytes:
     ll = vo.leerling
     kop = "bsn;voorletters;voornamen;tussenvoegsel;achternaam;geboortedatum;leerroute;"
     kop += "inschrijvingsvolgnummer;startdatum;fase;leerjaar;leerweg;correctiereden"
-    rij = [ll.bsn, ll.voorletters, ll.voornamen, ll.tussenvoegsel, ll.achternaam, ll.geboortedatum.isoformat()]
+    rij = [
+        ll.bsn,
+        ll.voorletters,
+        ll.voornamen,
+        ll.tussenvoegsel,
+        ll.achternaam,
+        ll.geboortedatum.isoformat(),
+    ]
     rij += [vo.leerroute.naam, vo.inschrijvingsvolgnummer, vo.startdatum.isoformat(), "vo", str(leerjaar)]
     rij += [vo.leerweg, correctiereden]
     return f"{kop}\n{';'.join(rij)}\n".encode()
@@ -264,7 +271,9 @@ def test_the_import_refuses_a_row_without_the_reason_in_its_column_and_takes_it(
 
     vo = _geleverd(beperkt - 100 * DAG)
     beheerder = gebruiker_met_rol("beheerder", instelling=vo.instelling)
-    rapport = importeer(_import_csv(vo, 4), "las.csv", instelling=vo.instelling, door=beheerder, dry_run=False)
+    rapport = importeer(
+        _import_csv(vo, 4), "las.csv", instelling=vo.instelling, door=beheerder, dry_run=False
+    )
     assert not rapport.doorgevoerd
     assert [(f.rij, f.kolom) for f in rapport.fouten] == [(2, "correctiereden")]
     assert "ROD-teldatum" in rapport.fouten[0].melding
@@ -282,3 +291,116 @@ def test_the_import_refuses_a_row_without_the_reason_in_its_column_and_takes_it(
     vo.refresh_from_db()
     assert vo.leerjaar == 4
     _gemarkeerd_als_correctie(vo, "leerjaar in het LAS gecorrigeerd", "import")
+
+
+# An uitstroom ends the route's enrolments on its date: backdated before a locked count date, it
+# asks for the reason on its own screens too.
+
+
+def _uitstroom(vo, datum) -> dict:
+    return {
+        "leerling": vo.leerling_id,
+        "leerroute": vo.leerroute_id,
+        "datum": datum.isoformat(),
+        "reden": "stopt",
+        "bestemming": "mbo",
+        "toelichting": "",
+    }
+
+
+def test_an_uitstroom_in_the_admin_asks_for_the_reason_beside_its_field(client, beperkt, vo_beheerder):
+    vo = _geleverd(beperkt - 100 * DAG)
+    vo_beheerder(vo)
+    url = "/beheer/registratie/uitstroom/add/"
+    data = _uitstroom(vo, beperkt - DAG)
+    r = client.post(url, data)
+    assert r.status_code == 200  # the form again, not a server error
+    veldfout = r.content.decode().split('id="id_correctiereden_error"', 1)[1].split("</ul>", 1)[0]
+    assert "Geef een correctiereden op" in veldfout
+    vo.refresh_from_db()
+    assert vo.einddatum is None
+
+    r = client.post(url, data | {"correctiereden": "uitstroom te laat gemeld"})
+    assert r.status_code == 302, r.content.decode()[:2000]
+    vo.refresh_from_db()
+    assert vo.einddatum == beperkt - DAG
+    _gemarkeerd_als_correctie(vo, "uitstroom te laat gemeld", "admin")
+    # The recorded uitstroom is shown read-only, without the reason's form field.
+    from registratie.models import Uitstroom
+
+    assert (
+        client.get(f"/beheer/registratie/uitstroom/{Uitstroom.objects.get().pk}/change/").status_code == 200
+    )
+
+
+def test_an_uitstroom_on_the_student_page_asks_for_the_reason(client, beperkt, vo_beheerder):
+    vo = _geleverd(beperkt - 100 * DAG)
+    vo_beheerder(vo)
+    url = f"/leerlingen/{vo.leerling_id}/uitstroom/"
+    data = _uitstroom(vo, beperkt - DAG)
+    r = client.post(url, data)
+    assert r.status_code == 400 and "Geef een correctiereden op" in r.content.decode()
+    r = client.post(url, data | {"correctiereden": "uitstroom te laat gemeld"})
+    assert r.status_code == 302
+    _gemarkeerd_als_correctie(vo, "uitstroom te laat gemeld", "ui")
+
+
+def test_an_uitstroom_through_the_api_asks_for_the_reason(beperkt):
+    vo = _geleverd(beperkt - 100 * DAG)
+    api = _api(vo)
+    data = _uitstroom(vo, beperkt - DAG)
+    r = api.post("/api/v1/uitstroom/", data, format="json")
+    assert r.status_code == 400
+    assert [f["name"] for f in r.json()["invalidParams"]] == ["correctiereden"]
+    r = api.post("/api/v1/uitstroom/", data | {"correctiereden": "uitstroom te laat gemeld"}, format="json")
+    assert r.status_code == 201, r.content
+    assert "correctiereden" not in r.json()
+    _gemarkeerd_als_correctie(vo, "uitstroom te laat gemeld", "api")
+
+
+@pytest.fixture
+def half_na_teldatum(beperkt):
+    """Both sides delivered; the mbo side ended as overstap before the count date (a correction),
+    the vo side runs on: the coordinator's R-INS-10 signal is open."""
+    from registratie.models import Signaal
+    from tests.factories import gebruiker_met_rol
+
+    route = route_met_vestigingen()
+    vo, mbo = leerling_in_route(route, startdatum=beperkt - 100 * DAG)
+    wachtrij.in_wachtrij([vo.pk, mbo.pk])
+    verzenden.verzenden()
+    with teldata.correctie("overstap te laat gemeld"):
+        inschrijving_beeindigen(inschrijving=mbo, einddatum=beperkt - DAG, reden="overstap", door=None)
+    signaal = Signaal.objects.get(regel="R-INS-10", leerling=vo.leerling, status="open")
+    return vo, mbo, signaal, gebruiker_met_rol("coordinator", overeenkomst=route.overeenkomst)
+
+
+def test_the_signal_screen_asks_for_the_reason_to_record_the_uitstroom(client, half_na_teldatum):
+    vo, _mbo, signaal, coordinator = half_na_teldatum
+    inloggen(client, coordinator)
+    url = f"/signalen/{signaal.pk}/uitstroom/"
+    data = {"reden": "overstap_opleiding", "bestemming": "mbo", "toelichting": "", "datum": ""}
+    r = client.post(url, data, follow=True)
+    assert "Geef een correctiereden op" in r.content.decode()
+    vo.refresh_from_db()
+    assert vo.einddatum is None
+    client.post(url, data | {"correctiereden": "uitstroom te laat gemeld"})
+    vo.refresh_from_db()
+    assert vo.einddatum is not None
+    _gemarkeerd_als_correctie(vo, "uitstroom te laat gemeld", "ui")
+
+
+def test_the_signal_screen_asks_for_the_reason_to_reopen(client, half_na_teldatum):
+    _vo, mbo, signaal, coordinator = half_na_teldatum
+    inloggen(client, coordinator)
+    url = f"/signalen/{signaal.pk}/heropenen/"
+    r = client.post(url, follow=True)
+    assert "Geef een correctiereden op" in r.content.decode()
+    assert 'name="heropenen-correctiereden"' in r.content.decode()  # the field to give it in
+    mbo.refresh_from_db()
+    assert mbo.einddatum is not None
+    client.post(url, {"heropenen-correctiereden": "toch niet overgestapt"})
+    mbo.refresh_from_db()
+    assert mbo.einddatum is None
+    regel = AuditRegel.objects.filter(model="registratie.Inschrijving", object_id=str(mbo.pk)).latest("id")
+    assert regel.nieuw["rod_correctie"] == "toch niet overgestapt"
