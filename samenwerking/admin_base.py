@@ -17,6 +17,25 @@ from samenwerking.paginering import (
 )
 
 
+def met_weigeringen(form):
+    """The form also runs the refusals of the rows that depend on this one (samenwerking.
+    afhankelijkheden), so such a refusal is a form error and not a server error in save_model()
+    or save_formset()."""
+
+    class AfhankelijkhedenForm(form):
+        def _post_clean(self):
+            super()._post_clean()
+            if self.errors or not afhankelijkheden.heeft_weigeringen(self.instance):
+                return
+            try:
+                afhankelijkheden.weigeren(self.instance, afhankelijkheden.oude_waarden(self.instance))
+            except ValidationError as exc:
+                self._update_errors(exc)
+
+    AfhankelijkhedenForm.__name__ = form.__name__
+    return AfhankelijkhedenForm
+
+
 class ScopedRowsMixin:
     """Rows and foreign-key choice lists through the model's scope, for admins and inlines alike.
 
@@ -63,22 +82,7 @@ class ScopedAdmin(ScopedRowsMixin, admin.ModelAdmin):
         return self.model.objects.for_user(request.user, scope.CHANGE).filter(pk=obj.pk).exists()
 
     def get_form(self, request, obj=None, **kwargs):
-        """The form also runs the refusals of the rows that depend on this one (samenwerking.
-        afhankelijkheden), so such a refusal is a form error and not a server error in save_model()."""
-        form = super().get_form(request, obj, **kwargs)
-
-        class AfhankelijkhedenForm(form):
-            def _post_clean(self):
-                super()._post_clean()
-                if self.errors or not afhankelijkheden.heeft_weigeringen(self.instance):
-                    return
-                try:
-                    afhankelijkheden.weigeren(self.instance, afhankelijkheden.oude_waarden(self.instance))
-                except ValidationError as exc:
-                    self._update_errors(exc)
-
-        AfhankelijkhedenForm.__name__ = form.__name__
-        return AfhankelijkhedenForm
+        return met_weigeringen(super().get_form(request, obj, **kwargs))
 
     def get_object(self, request, object_id, from_field=None):
         """Outside the user's scope (or no such row) an object answers 404 on its change, delete
@@ -142,6 +146,10 @@ class WaardenFilter(admin.AllValuesFieldListFilter):
 
 class ScopedInline(ScopedRowsMixin, admin.TabularInline):
     extra = 0
+
+    def get_formset(self, request, obj=None, **kwargs):
+        kwargs.setdefault("form", met_weigeringen(self.form))  # a refusal beside its row
+        return super().get_formset(request, obj, **kwargs)
 
     def has_view_permission(self, request, obj=None):
         return scope.scope_for(request.user).heeft_rol
