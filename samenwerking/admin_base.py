@@ -1,10 +1,14 @@
 """The base of every ModelAdmin: scoped by samenwerking.scope, writes through services."""
 
 from django.contrib import admin
+from django.contrib.admin import helpers
 from django.contrib.admin.utils import unquote
 from django.core.exceptions import ValidationError
 from django.http import Http404
 from django.shortcuts import redirect
+from django.utils.html import format_html
+from django.utils.safestring import mark_safe
+from django.utils.translation import gettext as _
 
 from samenwerking import afhankelijkheden, scope, services
 from samenwerking.models import Kanaal
@@ -70,6 +74,18 @@ class ScopedAdmin(ScopedRowsMixin, admin.ModelAdmin):
         pagina = paginanummer(request.GET.get("p"))
         grens = max(GRENS, (pagina + PAGINAS_VOORUIT) * per_page)
         return self.paginator(queryset, per_page, orphans, allow_empty_first_page, grens=grens)
+
+    @admin.display(description=mark_safe('<input type="checkbox" id="action-toggle">'))
+    def action_checkbox(self, obj):
+        """Django's row checkbox, the same HTML written directly: Django renders a CheckboxInput
+        through the form renderer's templates for every row, a third of a list page's time."""
+        label = format_html(_("Select this object for an action - {}"), obj)
+        return format_html(
+            '<input type="checkbox" name="{}" value="{}" class="action-select" aria-label="{}">',
+            helpers.ACTION_CHECKBOX_NAME,
+            str(obj.pk),
+            label,
+        )
 
     def _may_change(self, request, obj) -> bool:
         s = scope.scope_for(request.user)
