@@ -43,14 +43,14 @@ def opslaan(bevindingen: Iterable, resultaat) -> None:
 
 
 def planner_instellen() -> None:
-    """PostgreSQL, for the fase check's transaction only (set_config(…, true) = SET LOCAL).
-    No JIT: the rules' per-row subqueries make the planner's cost estimates huge, so it JIT-compiled
-    each big rule query; EXPLAIN ANALYZE showed 0.8–1.3 s of compiling per query at a million
-    enrolments, for queries of 2–5 s. More work_mem: the store's DISTINCT ON over ~137,000
-    findings and the monitoring's sorts spilled 20–80 MB to disk at the default 4 MB."""
+    """PostgreSQL, for the fase check's transaction only (set_config(…, true) = SET LOCAL): no JIT.
+    The rules' per-row subqueries make the planner's cost estimates huge, so it JIT-compiled each
+    big rule query and the monitoring's: EXPLAIN ANALYZE showed 0.8–2.0 s of compiling per query
+    at a million enrolments, for queries that run 3–6 s (docs/benchmarks.md, section fase).
+    (More work_mem was tried: the in-memory sorts were no faster than the spilled ones.)"""
     if connection.vendor == "postgresql":
         with connection.cursor() as cursor:
-            cursor.execute("SELECT set_config('jit', 'off', true), set_config('work_mem', '64MB', true)")
+            cursor.execute("SELECT set_config('jit', 'off', true)")
 
 
 # --- PostgreSQL: COPY into a temporary table, then set-based ---------------------------------------
