@@ -42,6 +42,17 @@ def opslaan(bevindingen: Iterable, resultaat) -> None:
         _opslaan_per_batch(bevindingen, resultaat)
 
 
+def planner_instellen() -> None:
+    """PostgreSQL, for the fase check's transaction only (set_config(…, true) = SET LOCAL): no JIT.
+    The rules' per-row subqueries make the planner's cost estimates huge, so it JIT-compiled each
+    big rule query and the monitoring's: EXPLAIN ANALYZE showed 0.8–2.0 s of compiling per query
+    at a million enrolments, for queries that run 3–6 s (docs/benchmarks.md, section fase).
+    (More work_mem was tried: the in-memory sorts were no faster than the spilled ones.)"""
+    if connection.vendor == "postgresql":
+        with connection.cursor() as cursor:
+            cursor.execute("SELECT set_config('jit', 'off', true)")
+
+
 # --- PostgreSQL: COPY into a temporary table, then set-based ---------------------------------------
 
 

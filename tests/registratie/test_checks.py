@@ -17,8 +17,8 @@ IN_VO_FASE = D(2026, 3, 1)  # route year 1 of a student who started leerjaar 3 o
 # the start page's stored counts (registratie.tellingen: 4 statements at any size); SQLite splits a
 # bulk insert into batches of 999 parameters, which adds 2 for 50. PostgreSQL stores set-based: a
 # temporary table with its index and statistics, a count, one INSERT for the signals and their
-# audit rows, the keys to close (registratie.checks_opslag).
-MAX_QUERIES = 34
+# audit rows, the keys to close (registratie.checks_opslag), and one for the run's planner settings.
+MAX_QUERIES = 35
 
 
 def run(peildatum):
