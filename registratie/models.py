@@ -668,6 +668,9 @@ class Signaal(models.Model):
                 F("regel"), F("aangemaakt_op").desc(), F("id").desc(), name="signaal_regel_lijst_idx"
             ),
             models.Index(fields=["voorgestelde_datum", "id"], name="signaal_datum_lijst_idx"),
+            # A status filter (afgewezen, opgelost: most signals over the years) newest first,
+            # and its capped counts: without it, a seq scan of every signal.
+            models.Index(fields=["status", "aangemaakt_op", "id"], name="signaal_status_lijst_idx"),
             # The cohort filter: the signals of one cohort, newest first.
             models.Index(
                 fields=["cohort", "aangemaakt_op", "id"],

@@ -63,6 +63,10 @@ class Migration(migrations.Migration):
         ),
         migrations.AddIndex(
             model_name="signaal",
+            index=models.Index(fields=["status", "aangemaakt_op", "id"], name="signaal_status_lijst_idx"),
+        ),
+        migrations.AddIndex(
+            model_name="signaal",
             index=models.Index(
                 condition=models.Q(("cohort__isnull", False)),
                 fields=["cohort", "aangemaakt_op", "id"],
