@@ -63,7 +63,7 @@ def _opslaan_in_database(bevindingen: Iterable, resultaat) -> None:
             f"CREATE TEMPORARY TABLE {_TABEL} (seq bigint, regel varchar(20), sleutel varchar(200), "
             "toelichting text, overeenkomst_id bigint, leerling_id bigint, inschrijving_id bigint, "
             "instelling_id bigint, partner_instelling_id bigint, voorgestelde_datum date, "
-            "leerroute_id bigint)"
+            "leerroute_id bigint, cohort integer)"
         )
         gezien: set[str] = set()  # only with details: the command prints each finding once
         deel: list[tuple] = []
@@ -77,6 +77,7 @@ def _opslaan_in_database(bevindingen: Iterable, resultaat) -> None:
                 deel = []
         _copy(cursor, deel)
         cursor.execute(f"CREATE INDEX ON {_TABEL} (sleutel)")
+        _cohort_invullen(cursor)
         cursor.execute(f"ANALYZE {_TABEL}")
         _tellen(cursor, resultaat)
         _nieuwe_signalen(cursor, resultaat)
@@ -106,6 +107,18 @@ def _copy(cursor, rijen: list[tuple]) -> None:
         with cursor.cursor.copy(f"COPY {_TABEL} ({', '.join(_KOLOMMEN)}) FROM STDIN") as copy:
             for rij in rijen:
                 copy.write_row(rij)
+
+
+def _cohort_invullen(cursor) -> None:
+    """The findings' cohort from their enrolment, as Signaal.objects.bulk_create fills it (the
+    same query, models.route_en_cohort, joined by enrolment id): one UPDATE."""
+    from registratie.models import route_en_cohort_qs
+
+    sql, params = route_en_cohort_qs().query.sql_with_params()
+    cursor.execute(
+        f"UPDATE {_TABEL} b SET cohort = i.c FROM ({sql}) i (id, route, c) WHERE i.id = b.inschrijving_id",
+        params,
+    )
 
 
 def _signaal_met_sleutel(alias: str, statussen) -> str:
@@ -141,7 +154,7 @@ def _nieuwe_signalen(cursor, resultaat) -> None:
     s = Signaal._meta.db_table
     kolommen = (
         *("regel", "sleutel", "toelichting", "overeenkomst_id", "leerling_id", "inschrijving_id"),
-        *("instelling_id", "partner_instelling_id", "voorgestelde_datum", "leerroute_id"),
+        *("instelling_id", "partner_instelling_id", "voorgestelde_datum", "leerroute_id", "cohort"),
     )
     nu = timezone.now()
     cursor.execute(

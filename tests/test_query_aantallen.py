@@ -15,6 +15,15 @@ pytestmark = pytest.mark.django_db
 
 KLEIN, GROOT = 40, 160
 
+# The review queue's other filters, orders and pages (issue 13): each reads its page by keys
+# first and counts with one GROUP BY (open signals) or over at most a fixed number of rows.
+WACHTRIJ = [
+    (f"signalen {status or 'alle'} {sorteer}{extra}", f"/signalen/?status={status}&sorteer={sorteer}{extra}")
+    for status in ("open", "", "opgelost")
+    for sorteer in ("nieuw", "oud", "regel", "datum")
+    for extra in ("", "&cohort=2024", "&mij=1&pagina=2")
+]
+
 
 def _aantallen() -> dict[tuple[str, str], tuple[int, int]]:
     """{(role, page): (status, queries)} for every role and page, on the data now present."""
@@ -23,7 +32,7 @@ def _aantallen() -> dict[tuple[str, str], tuple[int, int]]:
     for rol, username in bench_paginas.ROLLEN:
         user = Gebruiker.objects.get(username=username)
         client = bench_paginas.ingelogd(user)
-        for naam, url in bench_paginas.paginas(user):
+        for naam, url in bench_paginas.paginas(user) + WACHTRIJ:
             client.get(url)  # the session and the user's scope are as in any later request
             with CaptureQueriesContext(connection) as ctx:
                 status = client.get(url).status_code

@@ -37,10 +37,6 @@ class Migration(migrations.Migration):
         ),
         migrations.AddIndex(
             model_name='signaal',
-            index=models.Index(fields=['regel'], name='signaal_regel_idx'),
-        ),
-        migrations.AddIndex(
-            model_name='signaal',
             index=models.Index(condition=models.Q(('afgehandeld_door__isnull', False)), fields=['afgehandeld_door'], name='signaal_afgehandeld_door_idx'),
         ),
         migrations.AddIndex(

@@ -5,7 +5,7 @@ import datetime
 
 import pytest
 
-from registratie import checks
+from registratie import checks, fase
 from registratie.models import Fasewissel, Inschrijving, Signaal
 from samenwerking.models import AuditRegel, Samenwerkingsovereenkomst
 from tests.factories import LeerrouteFactory, route_leerling
@@ -287,6 +287,8 @@ def test_each_new_signal_has_its_route_and_one_audit_row_with_its_values():
     assert len(nieuw) == resultaat.aantal_nieuw == len(resultaat.nieuw) > 0
     for s in nieuw:
         assert s.leerroute_id == s.inschrijving.leerroute_id
+        i = s.inschrijving  # the cohort of a vo-inschrijving; none on the mbo side
+        assert s.cohort == (fase.routestartjaar(i.startdatum, i.leerjaar) if i.sector == "vo" else None)
         [regel] = AuditRegel.objects.filter(model="registratie.Signaal", object_id=str(s.pk))
         assert (regel.actie, regel.kanaal, regel.gebruiker_id, regel.oud) == ("create", "job", None, None)
         assert regel.nieuw == audit.snapshot(s)
