@@ -274,7 +274,8 @@ def _blok_verzenden(blok: list[RodBericht], transport, resultaat: Resultaat, nu)
                 )
                 continue
             m = _bericht_voor(b, bron, vorige.get(b.inschrijving_id), nu)
-            xml = fmt.naar_xml(m)
+            # A batch joins the elements: no XML declaration to write and strip per message.
+            xml = fmt.naar_tekst(m).encode() if per_batch else fmt.naar_xml(m)
             # Every message is checked; a transport that sends one by one also holds it to the XSD
             # (the file batch is validated whole, streaming, when it is closed).
             fouten = fmt.controleren(m) or ([] if per_batch else fmt.valideren(xml))
