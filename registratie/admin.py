@@ -8,6 +8,8 @@ from django.utils.translation import gettext_lazy as _
 
 from registratie import rules, services
 from registratie.models import Fase, Fasewissel, Inschrijving, Leerling, Signaal, Uitstroom
+from registratie.rod import teldata
+from registratie.rod.forms import correctiereden_veld
 from samenwerking import afhankelijkheden, audit, scope
 from samenwerking.admin_base import ScopedAdmin, ScopedInline, WaardenFilter
 from samenwerking.identifiers import is_persoonsnummer
@@ -32,7 +34,18 @@ class GeenNummerZoekenMixin:
 
 class InschrijvingForm(forms.ModelForm):
     """A rule error on a field this screen does not show (read-only ``fase``, or a date the inline
-    leaves out) is shown above the form instead of failing with a server error."""
+    leaves out) is shown above the form instead of failing with a server error.
+
+    ``correctiereden``: the reason for a change after a ROD count date's deadline that alters what
+    was registered on it (registratie.rod.teldata, which asks for it by this field's name). It goes
+    with the instance to the save, into the message and the audit trail."""
+
+    correctiereden = correctiereden_veld()
+
+    def clean(self):
+        cleaned = super().clean()
+        self.instance._rod_correctie = cleaned.get("correctiereden", "")
+        return cleaned
 
     def _update_errors(self, errors):
         if hasattr(errors, "error_dict"):
@@ -45,6 +58,17 @@ class InschrijvingForm(forms.ModelForm):
                 ]
                 errors = ValidationError(error_dict)
         super()._update_errors(errors)
+
+
+class CorrectieredenMixin:
+    """The correction reason is a form field, not a column: a page that only shows the row (no
+    right to change it) leaves it out, as it cannot show it."""
+
+    def get_fields(self, request, obj=None):
+        velden = super().get_fields(request, obj)
+        if obj is not None and not self.has_change_permission(request, obj):
+            velden = [v for v in velden if v != teldata.VELD]
+        return velden
 
 
 class InschrijvingAdminForm(InschrijvingForm):
@@ -118,7 +142,7 @@ class InschrijvingFormSet(BaseInlineFormSet):
                 )
 
 
-class InschrijvingInline(ScopedInline):
+class InschrijvingInline(CorrectieredenMixin, ScopedInline):
     model = Inschrijving
     form = InschrijvingForm
     formset = InschrijvingFormSet
@@ -138,6 +162,7 @@ class InschrijvingInline(ScopedInline):
         "leervorm",
         "einddatum",
         "reden_einde",
+        "correctiereden",
     ]
     # The partner's rows are shown here too, so the instelling choice is not limited to one's own:
     # InschrijvingFormSet refuses a row of another instelling when it is added or changed.
@@ -251,7 +276,7 @@ def volgende_1_augustus(vandaag: datetime.date) -> datetime.date:
 
 
 @admin.register(Inschrijving)
-class InschrijvingAdmin(GeenNummerZoekenMixin, ScopedAdmin):
+class InschrijvingAdmin(CorrectieredenMixin, GeenNummerZoekenMixin, ScopedAdmin):
     list_per_page = 50  # a page of a list over hundreds of thousands of rows
     form = InschrijvingAdminForm
     list_display = [
@@ -320,20 +345,41 @@ class FasewisselAdmin(ScopedAdmin):
         return False
 
 
+class UitstroomAdminForm(forms.ModelForm):
+    """An uitstroom ends the route's enrolments on its date: what that meets (a ROD count date's
+    lock without a correction reason) is checked here, as the service will, so it is a form error
+    beside the reason and not a server error in save_model()."""
+
+    correctiereden = correctiereden_veld()
+
+    def _post_clean(self):
+        super()._post_clean()
+        u = self.instance
+        if self.errors or not (u.leerling_id and u.leerroute_id and u.datum):
+            return
+        try:
+            with teldata.correctie(self.cleaned_data.get(teldata.VELD, "")):
+                services.uitstroom_weigeringen(u)
+        except ValidationError as exc:
+            self._update_errors(exc)
+
+
 @admin.register(Uitstroom)
-class UitstroomAdmin(ScopedAdmin):
+class UitstroomAdmin(CorrectieredenMixin, ScopedAdmin):
     list_display = ["leerling", "leerroute", "datum", "reden", "bestemming"]
     list_filter = ["reden", "bestemming"]
     search_fields = ["leerling__achternaam", "leerroute__naam"]
     list_select_related = ["leerling", "leerroute"]
     raw_id_fields = ["leerling"]
-    fields = ["leerling", "leerroute", "datum", "reden", "bestemming", "toelichting"]
+    form = UitstroomAdminForm
+    fields = ["leerling", "leerroute", "datum", "reden", "bestemming", "toelichting", "correctiereden"]
 
     def has_change_permission(self, request, obj=None):
         return False
 
     def save_model(self, request, obj, form, change):
-        services.uitstroom_vastleggen(uitstroom=obj, door=request.user, kanaal=Kanaal.ADMIN)
+        with teldata.correctie(form.cleaned_data.get(teldata.VELD, "")):
+            services.uitstroom_vastleggen(uitstroom=obj, door=request.user, kanaal=Kanaal.ADMIN)
 
 
 @admin.register(Signaal)
@@ -360,3 +406,8 @@ class SignaalAdmin(ScopedAdmin):
 
     def has_add_permission(self, request):
         return False
+
+
+# The ROD exchange's read-only lists (registered there; the admin's autodiscovery imports only
+# this module of the app).
+from registratie.rod import admin as rod_admin  # noqa: E402,F401

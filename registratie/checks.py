@@ -126,6 +126,7 @@ def check_phases(*, peildatum: datetime.date | None = None, details: bool = True
     (PostgreSQL) or per batch and closes the signals whose cause has gone."""
     peildatum = peildatum or timezone.localdate()
     resultaat = Resultaat(peildatum=peildatum, details=details)
+    checks_opslag.planner_instellen()
     checks_opslag.opslaan(alle_bevindingen(peildatum), resultaat)
     # The monitoring page reads the figures this nightly run stores (registratie.monitoring).
     monitoring.verversen(peildatum)
@@ -144,6 +145,8 @@ def controleer(peildatum: datetime.date, gevonden: set[str] | None = None) -> It
 
 def alle_bevindingen(peildatum: datetime.date) -> Iterator[Bevinding]:
     """Every finding of every rule, in rule order; a key can come twice (the first one counts)."""
+    from registratie import checks_paren  # imports this module's helpers, so not at the top
+
     _taal_van_run["taal"] = get_language()
     try:
         for regel in (
@@ -151,9 +154,9 @@ def alle_bevindingen(peildatum: datetime.date) -> Iterator[Bevinding]:
             zonder_mbo_inschrijving,
             fasewissel_niet_op_1_augustus,
             dlr_vo_einde_zonder_diploma,
-            registraties_oneens,
-            overeenkomst_niet_actief,
-            start_voor_leerjaar_3,
+            checks_paren.registraties_oneens,
+            checks_paren.overeenkomst_niet_actief,
+            checks_paren.start_voor_leerjaar_3,
             *checks_afhankelijk.REGELS,  # rules that read other rows (docs/regels-afhankelijkheden.md)
         ):
             yield from regel(peildatum)
@@ -444,181 +447,3 @@ def dlr_vo_einde_zonder_diploma(peildatum: datetime.date) -> Iterator[Bevinding]
         )
         for r in rijen.iterator(chunk_size=_STROOM)
     )
-
-
-def oneens_rijen(peildatum: datetime.date, filter: Q | None = None):
-    """The running mbo-inschrijvingen (within ``filter``) whose running vo-inschrijving of the same
-    student and route differs in fase or opleidingskenmerk, with both values and the route: the
-    query of R-INS-6, for the nightly run over everything and for the re-check on save."""
-    vo = (
-        _geldig()
-        .filter(sector="vo", leerling=OuterRef("leerling"), leerroute=OuterRef("leerroute"))
-        .filter(_lopend_op(peildatum))
-        .order_by("-startdatum", "-id")
-    )
-    return (
-        _geldig()
-        .filter(filter or Q())
-        .filter(sector="mbo")
-        .filter(_lopend_op(peildatum))
-        .annotate(
-            vo_nr=Subquery(vo.values("id")[:1]),
-            vo_fase=Subquery(vo.values("fase")[:1]),
-            vo_kenmerk=Subquery(vo.values("opleidingskenmerk")[:1]),
-        )
-        .filter(vo_nr__isnull=False)
-        .filter(~Q(vo_fase=F("fase")) | ~Q(vo_kenmerk=F("opleidingskenmerk")))
-        .order_by("id")
-        .values(
-            "id",
-            "leerling_id",
-            "fase",
-            "opleidingskenmerk",
-            "vo_nr",
-            "vo_fase",
-            "vo_kenmerk",
-            **_route_velden(),
-        )
-    )
-
-
-def registraties_oneens(peildatum: datetime.date) -> Iterator[Bevinding]:
-    """R-INS-6: the running vo- and mbo-inschrijving of one student in one route disagree on
-    opleidingskenmerk or fase (one signal per field, so fixing one closes that one)."""
-    rijen = oneens_rijen(peildatum)
-    for r in rijen.iterator(chunk_size=_STROOM):
-        for veld, label, vo_waarde, mbo_waarde in (
-            ("fase", _("fase"), r["vo_fase"], r["fase"]),
-            ("opleidingskenmerk", _("opleidingskenmerk"), r["vo_kenmerk"], r["opleidingskenmerk"]),
-        ):
-            if vo_waarde == mbo_waarde:
-                continue
-            yield (
-                Bevinding(
-                    regel="R-INS-6",
-                    sleutel=_sleutel("R-INS-6", veld, r["vo_nr"], r["id"]),
-                    toelichting=_(
-                        "De vo-inschrijving bij %(vo)s en de mbo-inschrijving bij %(mbo)s verschillen "
-                        "in %(label)s: vo '%(vo_w)s', mbo '%(mbo_w)s'. Beide scholen leveren aan ROD; "
-                        "de registraties moeten gelijk zijn (R-INS-6). Oplossing: spreek af welke "
-                        "waarde juist is en laat de andere school haar inschrijving corrigeren"
-                        "%(extra)s."
-                    )
-                    % {
-                        "vo": r["vo_naam"],
-                        "mbo": r["mbo_naam"],
-                        "label": label,
-                        "vo_w": vo_waarde,
-                        "mbo_w": mbo_waarde,
-                        "extra": _(" (een fase wijzigt met een fasewissel per 1 augustus)")
-                        if veld == "fase"
-                        else _(" (het opleidingskenmerk is dat van de route, %(soort)s)")
-                        % {"soort": r["route_soort"]},
-                    },
-                    overeenkomst_id=r["overeenkomst_id"],
-                    leerroute_id=r["route_id"],
-                    leerling_id=r["leerling_id"],
-                    inschrijving_id=r["vo_nr"],
-                    instelling_id=r["vo_id"],
-                    partner_instelling_id=r["mbo_id"],
-                )
-            )
-
-
-def overeenkomst_niet_actief(peildatum: datetime.date) -> Iterator[Bevinding]:
-    """R-LR-8: students enrolled in a route whose agreement is not active on ``peildatum``."""
-    o = "leerroute__overeenkomst__"
-    actief = Q(**{f"{o}status": "actief", f"{o}ingangsdatum__lte": peildatum}) & (
-        Q(**{f"{o}einddatum__isnull": True}) | Q(**{f"{o}einddatum__gte": peildatum})
-    )
-    rijen = (
-        _geldig()
-        .filter(_niet_beeindigd_voor(peildatum))
-        .exclude(actief)
-        .order_by("leerling_id", "leerroute_id", "sector", "id")
-        .values(
-            "id",
-            "leerling_id",
-            ovk_naam=F(f"{o}naam"),
-            ovk_status=F(f"{o}status"),
-            ovk_ingang=F(f"{o}ingangsdatum"),
-            ovk_einde=F(f"{o}einddatum"),
-            **_route_velden(),
-        )
-    )
-    for (leerling_id, route_id), rijen_van_student in groupby(
-        rijen.iterator(chunk_size=_STROOM), key=lambda r: (r["leerling_id"], r["route_id"])
-    ):
-        r = next(rijen_van_student)
-        if r["ovk_status"] != "actief":
-            waarom = _("de status is '%(status)s'") % {"status": r["ovk_status"]}
-        elif r["ovk_ingang"] > peildatum:
-            waarom = _("zij gaat pas in op %(d)s") % {"d": _datum(r["ovk_ingang"])}
-        else:
-            waarom = _("zij is geëindigd op %(d)s") % {"d": _datum(r["ovk_einde"])}
-        yield (
-            Bevinding(
-                regel="R-LR-8",
-                sleutel=_sleutel("R-LR-8", leerling_id, route_id),
-                toelichting=_(
-                    "De leerling is ingeschreven in route '%(route)s', maar de overeenkomst "
-                    "'%(ovk)s' is op %(peildatum)s niet actief: %(waarom)s. Een route kan alleen "
-                    "leerlingen hebben zolang een actieve overeenkomst haar dekt (R-LR-8). Oplossing: "
-                    "de besturen van %(vo)s en %(mbo)s activeren of verlengen de overeenkomst, of de "
-                    "leerling stroomt uit volgens de overstapoptie."
-                )
-                % {
-                    "route": r["route_naam"],
-                    "ovk": r["ovk_naam"],
-                    "peildatum": _datum(peildatum),
-                    "waarom": waarom,
-                    "vo": r["vo_naam"],
-                    "mbo": r["mbo_naam"],
-                },
-                overeenkomst_id=r["overeenkomst_id"],
-                leerroute_id=r["route_id"],
-                leerling_id=leerling_id,
-                inschrijving_id=r["id"],
-                instelling_id=r["vo_id"],
-                partner_instelling_id=r["mbo_id"],
-            )
-        )
-
-
-def start_voor_leerjaar_3(peildatum: datetime.date) -> Iterator[Bevinding]:
-    """R-INS-1: a route enrolment that starts in a school year before the student's vmbo
-    leerjaar 3 (route year 1), according to the student's vo-inschrijving in that route."""
-    rijen = (
-        _geldig()
-        .annotate(rsj=_routestartjaar_van_vo(), sj=fase.schooljaar_expr("startdatum"))
-        .filter(rsj__isnull=False, sj__lt=F("rsj"))
-        .order_by("id")
-        .values("id", "leerling_id", "sector", "startdatum", "rsj", **_route_velden())
-    )
-    for r in rijen.iterator(chunk_size=_STROOM):
-        instelling, partner = _partij(r, r["sector"])
-        yield (
-            Bevinding(
-                regel="R-INS-1",
-                sleutel=_sleutel("R-INS-1", "start", r["id"]),
-                toelichting=_(
-                    "De %(kant)s-inschrijving in route '%(route)s' start op %(start)s, maar volgens "
-                    "de vo-inschrijving zit de leerling pas vanaf %(routestart)s in vmbo-leerjaar 3 "
-                    "(routejaar 1). Een leerroute begint na 2 jaar vmbo (R-INS-1). Oplossing: "
-                    "corrigeer de startdatum van deze inschrijving of het vmbo-leerjaar van de "
-                    "vo-inschrijving."
-                )
-                % {
-                    "kant": r["sector"],
-                    "route": r["route_naam"],
-                    "start": _datum(r["startdatum"]),
-                    "routestart": _datum(fase.schooljaar_start(r["rsj"])),
-                },
-                overeenkomst_id=r["overeenkomst_id"],
-                leerroute_id=r["route_id"],
-                leerling_id=r["leerling_id"],
-                inschrijving_id=r["id"],
-                instelling_id=instelling,
-                partner_instelling_id=partner,
-            )
-        )

@@ -25,7 +25,7 @@ from django.utils.translation import gettext as _
 
 from leerroute.models import Leerweg, Opleidingskenmerk
 from leerroute.rules import niveau_fouten
-from registratie import checks, fase
+from registratie import checks, checks_paren, fase
 from registratie.models import Inschrijving, RedenEinde, Signaal, SignaalStatus, Uitstroom
 from samenwerking import audit
 
@@ -313,7 +313,7 @@ def is_half_geregistreerd(signaal: Signaal) -> bool:
 
 def overeenkomst_niet_actief(peildatum: datetime.date, filter: Q) -> list:
     """R-LR-8 for the dependents of a changed agreement or route only. The nightly run has its own,
-    over everything (registratie.checks.overeenkomst_niet_actief); the sleutel is the same, so
+    over everything (registratie.checks_paren.overeenkomst_niet_actief); the sleutel is the same, so
     the signal raised here is the one the nightly run keeps open (and closes once fixed)."""
     o = "leerroute__overeenkomst__"
     actief = Q(**{f"{o}status": "actief", f"{o}ingangsdatum__lte": peildatum}) & (
@@ -344,8 +344,8 @@ def overeenkomst_niet_actief(peildatum: datetime.date, filter: Q) -> list:
 
 def registraties_oneens(peildatum: datetime.date, filter: Q) -> list:
     """R-INS-6 for the dependents of a changed enrolment only (the nightly run has its own, over
-    everything: registratie.checks.registraties_oneens, with the same sleutel per field)."""
-    rijen = checks.oneens_rijen(peildatum, filter)
+    everything: registratie.checks_paren.registraties_oneens, with the same sleutel per field)."""
+    rijen = checks_paren.oneens_rijen(peildatum, filter)
     result = []
     for r in rijen:
         for veld, vo_waarde, mbo_waarde in (
@@ -369,7 +369,7 @@ def registraties_oneens(peildatum: datetime.date, filter: Q) -> list:
 def start_voor_leerjaar_3(peildatum: datetime.date, filter: Q) -> list:
     """R-INS-1 for the dependents of a changed enrolment only: an enrolment starting in a school
     year before the student's vmbo leerjaar 3 according to the vo side (the nightly run has its own,
-    registratie.checks.start_voor_leerjaar_3, with the same sleutel)."""
+    registratie.checks_paren.start_voor_leerjaar_3, with the same sleutel)."""
     routestart = Subquery(
         Inschrijving.objects.exclude(reden_einde=RedenEinde.CORRECTIE)
         .filter(sector="vo", leerling=OuterRef("leerling"), leerroute=OuterRef("leerroute"))

@@ -42,6 +42,17 @@ def opslaan(bevindingen: Iterable, resultaat) -> None:
         _opslaan_per_batch(bevindingen, resultaat)
 
 
+def planner_instellen() -> None:
+    """PostgreSQL, for the fase check's transaction only (set_config(…, true) = SET LOCAL): no JIT.
+    The rules' per-row subqueries make the planner's cost estimates huge, so it JIT-compiled each
+    big rule query and the monitoring's: EXPLAIN ANALYZE showed 0.8–2.0 s of compiling per query
+    at a million enrolments, for queries that run 3–6 s (docs/benchmarks.md, section fase).
+    (More work_mem was tried: the in-memory sorts were no faster than the spilled ones.)"""
+    if connection.vendor == "postgresql":
+        with connection.cursor() as cursor:
+            cursor.execute("SELECT set_config('jit', 'off', true)")
+
+
 # --- PostgreSQL: COPY into a temporary table, then set-based ---------------------------------------
 
 
@@ -52,7 +63,7 @@ def _opslaan_in_database(bevindingen: Iterable, resultaat) -> None:
             f"CREATE TEMPORARY TABLE {_TABEL} (seq bigint, regel varchar(20), sleutel varchar(200), "
             "toelichting text, overeenkomst_id bigint, leerling_id bigint, inschrijving_id bigint, "
             "instelling_id bigint, partner_instelling_id bigint, voorgestelde_datum date, "
-            "leerroute_id bigint)"
+            "leerroute_id bigint, cohort integer)"
         )
         gezien: set[str] = set()  # only with details: the command prints each finding once
         deel: list[tuple] = []
@@ -66,6 +77,7 @@ def _opslaan_in_database(bevindingen: Iterable, resultaat) -> None:
                 deel = []
         _copy(cursor, deel)
         cursor.execute(f"CREATE INDEX ON {_TABEL} (sleutel)")
+        _cohort_invullen(cursor)
         cursor.execute(f"ANALYZE {_TABEL}")
         _tellen(cursor, resultaat)
         _nieuwe_signalen(cursor, resultaat)
@@ -95,6 +107,18 @@ def _copy(cursor, rijen: list[tuple]) -> None:
         with cursor.cursor.copy(f"COPY {_TABEL} ({', '.join(_KOLOMMEN)}) FROM STDIN") as copy:
             for rij in rijen:
                 copy.write_row(rij)
+
+
+def _cohort_invullen(cursor) -> None:
+    """The findings' cohort from their enrolment, as Signaal.objects.bulk_create fills it (the
+    same query, models.route_en_cohort, joined by enrolment id): one UPDATE."""
+    from registratie.models import route_en_cohort_qs
+
+    sql, params = route_en_cohort_qs().query.sql_with_params()
+    cursor.execute(
+        f"UPDATE {_TABEL} b SET cohort = i.c FROM ({sql}) i (id, route, c) WHERE i.id = b.inschrijving_id",
+        params,
+    )
 
 
 def _signaal_met_sleutel(alias: str, statussen) -> str:
@@ -130,7 +154,7 @@ def _nieuwe_signalen(cursor, resultaat) -> None:
     s = Signaal._meta.db_table
     kolommen = (
         *("regel", "sleutel", "toelichting", "overeenkomst_id", "leerling_id", "inschrijving_id"),
-        *("instelling_id", "partner_instelling_id", "voorgestelde_datum", "leerroute_id"),
+        *("instelling_id", "partner_instelling_id", "voorgestelde_datum", "leerroute_id", "cohort"),
     )
     nu = timezone.now()
     cursor.execute(

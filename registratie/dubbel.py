@@ -11,7 +11,7 @@ from __future__ import annotations
 import django_filters
 from django.db.models import Case, Exists, F, OuterRef, Q, Subquery, Value, When
 from django.db.models import CharField as CharVeld
-from django.db.models.functions import Concat
+from django.db.models.functions import Coalesce, Concat
 from django.utils.translation import gettext_lazy as _
 
 from leerroute.models import Leerroute
@@ -69,13 +69,23 @@ def _mbo_sleutel():
     return Subquery(_mbo_kant().annotate(s=Concat("fase", Value("|"), "opleidingskenmerk")).values("s")[:1])
 
 
+def _eigen_sleutel():
+    return Concat(F("fase"), Value("|"), F("opleidingskenmerk"), output_field=CharVeld())
+
+
+def _vergelijk_sleutel():
+    """What the vo row's own fase|opleidingskenmerk must equal: the mbo side's, or without one,
+    "" in the mbo-fase (so R-INS-3 always differs) and else the row's own (nothing to break).
+    One expression, so PostgreSQL probes the mbo side once per scanned row (``a IS NULL OR a <> b``
+    over the same subquery runs it twice)."""
+    zonder_mbo = Case(When(fase=Fase.MBO, then=Value("")), default=_eigen_sleutel(), output_field=CharVeld())
+    return Coalesce(_mbo_sleutel(), zonder_mbo, output_field=CharVeld())
+
+
 def _afwijkend() -> Q:
-    """The rows whose ``afwijking`` is not empty, written so the filter costs one probe of the mbo
-    side per row scanned (and none for an ended row): the same rules as ``_afwijking``."""
-    eigen = Concat(F("fase"), Value("|"), F("opleidingskenmerk"), output_field=CharVeld())
-    return Q(einddatum__isnull=True) & (
-        Q(fase=Fase.MBO, mbo_sleutel__isnull=True) | (Q(mbo_sleutel__isnull=False) & ~Q(mbo_sleutel=eigen))
-    )
+    """The rows whose ``afwijking`` is not empty (the same rules as ``_afwijking``), given the
+    alias ``vergelijk`` (``_vergelijk_sleutel``): no probe for an ended row."""
+    return Q(einddatum__isnull=True) & ~Q(vergelijk=_eigen_sleutel())
 
 
 class DubbeleLijstFilter(django_filters.FilterSet):
@@ -113,7 +123,7 @@ class DubbeleLijstFilter(django_filters.FilterSet):
         return qs
 
     def _afwijkingen(self, qs, name, value):
-        return qs.alias(mbo_sleutel=_mbo_sleutel()).filter(_afwijkend()) if value else qs
+        return qs.alias(vergelijk=_vergelijk_sleutel()).filter(_afwijkend()) if value else qs
 
 
 # --- the mbo intake worklist ------------------------------------------------------------------------
@@ -125,7 +135,15 @@ def werklijst_mbo(user):
     s = scope.scope_for(user)
     qs = Inschrijving.objects.for_user(user).filter(sector=Sector.VO, einddatum__isnull=True)
     if not s.alles:
-        qs = qs.filter(leerroute__overeenkomst__mbo_instelling__in=s.beheer)
+        # The routes as a short key list first (a few per school): with a join to the agreement
+        # the planner walks the whole ordering index filtering row by row, and a user who manages
+        # no mbo side (a vo beheerder) walked every running vo row to show an empty page.
+        routes = list(
+            Leerroute.objects.filter(overeenkomst__mbo_instelling__in=s.beheer).values_list("pk", flat=True)
+        )
+        if not routes:
+            return qs.none()
+        qs = qs.filter(leerroute_id__in=routes)
     zonder_mbo = ~Exists(
         Inschrijving.objects.filter(
             leerling_id=OuterRef("leerling_id"),

@@ -5,6 +5,7 @@ from django.utils.translation import gettext_lazy as _
 
 from leerroute.models import Leerroute
 from registratie.models import Bestemming, Uitstroom, UitstroomReden
+from registratie.rod.forms import correctiereden_veld
 from samenwerking import scope
 from samenwerking.models import Instelling
 
@@ -68,6 +69,8 @@ class OverdragenForm(forms.Form):
 class UitstroomForm(forms.ModelForm):
     """R-INS-10: a student stops or switches; the service ends the route enrolments."""
 
+    correctiereden = correctiereden_veld()
+
     class Meta:
         model = Uitstroom
         fields = ["leerroute", "datum", "reden", "bestemming", "toelichting"]
@@ -103,3 +106,11 @@ class SignaalUitstroomForm(forms.Form):
         widget=forms.Textarea(attrs={"rows": 2}),
         max_length=2000,
     )
+    correctiereden = correctiereden_veld()
+
+
+class CorrectieForm(forms.Form):
+    """Only the ROD correction reason: for an action that asks nothing else (reopening an ended
+    enrolment), when it changes what was registered on a count date past its deadline."""
+
+    correctiereden = correctiereden_veld()

@@ -2,7 +2,7 @@
 
 from django.conf import settings
 from django.db import models
-from django.db.models import Exists, F, OuterRef, Q
+from django.db.models import Case, Exists, F, IntegerField, OuterRef, Q, When
 from django.utils.translation import gettext_lazy as _
 
 from leerroute.models import Kwalificatie, Leerroute, Leerweg, Opleidingskenmerk
@@ -327,6 +327,14 @@ class Inschrijving(models.Model):
                 name="inschrijving_werklijst_idx",
                 condition=Q(sector="vo", einddatum__isnull=True),
             ),
+            # Whether a student has an mbo enrolment in a route on a date (review.overgangen, for
+            # every open proposal at once): index-only, joined by merge or hash.
+            models.Index(
+                fields=["leerling", "leerroute"],
+                include=["einddatum", "reden_einde"],
+                condition=Q(sector="mbo"),
+                name="inschrijving_mbo_kant_idx",
+            ),
             # The dual list sorted by the vo start date (registratie.tabellen) walks this index
             # and stops at the page, either direction.
             models.Index(
@@ -477,17 +485,39 @@ class SignaalStatus(models.TextChoices):
     AFGEWEZEN = "afgewezen", _("afgewezen")
 
 
+def route_en_cohort_qs():
+    """(id, route, cohort) of every enrolment: the two columns a signal keeps of its enrolment.
+    The cohort is the routestartjaar of a vo-inschrijving (None on the mbo side)."""
+    vo_cohort = Case(
+        When(sector="vo", then=fase.routestartjaar_expr()), default=None, output_field=IntegerField()
+    )
+    return Inschrijving.objects.annotate(c=vo_cohort).values_list("pk", "leerroute_id", "c").order_by()
+
+
+def route_en_cohort(inschrijving_ids) -> dict[int, tuple[int | None, int | None]]:
+    """Per enrolment id: route_en_cohort_qs (one query)."""
+    rijen = route_en_cohort_qs().filter(pk__in=list(inschrijving_ids))
+    return {pk: (route, cohort) for pk, route, cohort in rijen}
+
+
 class SignaalQuerySet(scope.ScopedQuerySet):
     def bulk_create(self, objs, *args, **kwargs):
-        """Every creator's signals carry their route (see Signaal.leerroute); a creator that names
-        only the enrolment gets the route filled here, in one query per call."""
+        """Every creator's signals carry their route and cohort (see Signaal.leerroute and
+        Signaal.cohort); a creator that names only the enrolment gets them filled here, in one
+        query per call."""
         objs = list(objs)
-        zonder = {s.inschrijving_id for s in objs if s.leerroute_id is None and s.inschrijving_id}
+        zonder = {
+            s.inschrijving_id
+            for s in objs
+            if s.inschrijving_id and (s.leerroute_id is None or s.cohort is None)
+        }
         if zonder:
-            routes = dict(Inschrijving.objects.filter(pk__in=zonder).values_list("pk", "leerroute_id"))
+            per_inschrijving = route_en_cohort(zonder)
             for s in objs:
-                if s.leerroute_id is None and s.inschrijving_id:
-                    s.leerroute_id = routes.get(s.inschrijving_id)
+                if s.inschrijving_id in per_inschrijving:
+                    route, cohort = per_inschrijving[s.inschrijving_id]
+                    s.leerroute_id = s.leerroute_id if s.leerroute_id is not None else route
+                    s.cohort = s.cohort if s.cohort is not None else cohort
         return super().bulk_create(objs, *args, **kwargs)
 
 
@@ -498,7 +528,8 @@ class Signaal(models.Model):
     of adding a second one.
     """
 
-    regel = models.CharField(_("regel"), max_length=20, db_index=True)
+    # No index of its own: signaal_regel_lijst_idx starts with it.
+    regel = models.CharField(_("regel"), max_length=20)
     sleutel = models.CharField(_("sleutel"), max_length=200)
     bron = models.CharField(_("bron"), max_length=20, default="fasecontrole")
     leerling = models.ForeignKey(
@@ -555,6 +586,7 @@ class Signaal(models.Model):
         blank=True,
         related_name="+",
         verbose_name=_("afgehandeld door"),
+        db_index=False,  # a partial index below: most signals have none
     )
     toegewezen_aan = models.ForeignKey(
         Instelling,
@@ -563,6 +595,7 @@ class Signaal(models.Model):
         blank=True,
         related_name="+",
         verbose_name=_("overgedragen aan"),
+        db_index=False,  # a partial index below: most signals have none
     )
     voorgestelde_datum = models.DateField(_("voorgestelde datum"), null=True, blank=True)
     # The route of the signal's enrolment, kept on the signal so the review queue counts and
@@ -576,6 +609,10 @@ class Signaal(models.Model):
         related_name="+",
         verbose_name=_("leerroute"),
     )
+    # The cohort (routestartjaar) of the signal's vo-inschrijving, kept on the signal for the same
+    # reason: the queue's cohort filter computed it through the enrolment for every signal. None
+    # for a signal on an mbo-inschrijving or without one. Filled like leerroute.
+    cohort = models.PositiveSmallIntegerField(_("cohort"), null=True, blank=True)
     # Handed over to a named colleague of the receiving school (toegewezen_aan is that school):
     # their "aan mij toegewezen" filter shows it.
     toegewezen_persoon = models.ForeignKey(
@@ -585,6 +622,7 @@ class Signaal(models.Model):
         blank=True,
         related_name="+",
         verbose_name=_("overgedragen aan (persoon)"),
+        db_index=False,  # a partial index below: most signals have none
     )
 
     objects = SignaalQuerySet.as_manager()
@@ -595,7 +633,11 @@ class Signaal(models.Model):
         return Q(instelling__in=own) | Q(partner_instelling__in=own) | Q(overeenkomst__in=s.overeenkomsten)
 
     def save(self, *args, **kwargs):
-        if self.leerroute_id is None and self.inschrijving_id is not None:
+        if self._state.adding and self.inschrijving_id is not None:
+            route, cohort = route_en_cohort([self.inschrijving_id]).get(self.inschrijving_id, (None, None))
+            self.leerroute_id = self.leerroute_id if self.leerroute_id is not None else route
+            self.cohort = self.cohort if self.cohort is not None else cohort
+        elif self.leerroute_id is None and self.inschrijving_id is not None:
             self.leerroute_id = (
                 Inschrijving.objects.filter(pk=self.inschrijving_id)
                 .values_list("leerroute_id", flat=True)
@@ -614,6 +656,26 @@ class Signaal(models.Model):
             models.Index(fields=["sleutel"], name="signaal_sleutel_idx"),
             # The admin's filter on the source reads its values by index (WaardenFilter).
             models.Index(fields=["bron"], name="signaal_bron_idx"),
+            # The fase check inserts ~137,000 signals in its first run at a million enrolments;
+            # every index costs on each. The rule has no index of its own (signaal_regel_lijst_idx
+            # starts with it; no LIKE index: nothing searches in it); the three columns that stay
+            # empty on nearly every signal only for the rows that have one (lookups by a user or
+            # school still use these).
+            models.Index(
+                fields=["afgehandeld_door"],
+                condition=Q(afgehandeld_door__isnull=False),
+                name="signaal_afgehandeld_door_idx",
+            ),
+            models.Index(
+                fields=["toegewezen_aan"],
+                condition=Q(toegewezen_aan__isnull=False),
+                name="signaal_toegewezen_aan_idx",
+            ),
+            models.Index(
+                fields=["toegewezen_persoon"],
+                condition=Q(toegewezen_persoon__isnull=False),
+                name="signaal_toegewezen_persoon_idx",
+            ),
             # The review queue's counts per route and rule and its route filter read the open
             # signals only (a small part of all signals).
             # With the scope's columns included, the counts are an index-only scan.
@@ -622,6 +684,36 @@ class Signaal(models.Model):
                 include=["overeenkomst", "instelling", "partner_instelling"],
                 condition=Q(status__in=["open", "overgedragen"]),
                 name="signaal_open_route_idx",
+            ),
+            # The queue's other orders (review.selectors.SORTERINGEN) over every status: a page
+            # walks the index of its order, filters the scope on the way and stops at the page.
+            models.Index(
+                F("regel"), F("aangemaakt_op").desc(), F("id").desc(), name="signaal_regel_lijst_idx"
+            ),
+            models.Index(fields=["voorgestelde_datum", "id"], name="signaal_datum_lijst_idx"),
+            # A status filter (afgewezen, opgelost: most signals over the years) newest first,
+            # and its capped counts: without it, a seq scan of every signal.
+            models.Index(fields=["status", "aangemaakt_op", "id"], name="signaal_status_lijst_idx"),
+            # The cohort filter: the signals of one cohort, newest first.
+            models.Index(
+                fields=["cohort", "aangemaakt_op", "id"],
+                condition=Q(cohort__isnull=False),
+                name="signaal_cohort_idx",
+            ),
+            # The transitions view (review.overgangen): the open proposals, in student order with
+            # every column it filters or groups on, so it reads them index-only and joins them to
+            # the mbo enrolments and the blocking signals by merge or hash, never per proposal.
+            models.Index(
+                fields=["leerling", "leerroute"],
+                include=["overeenkomst", "voorgestelde_datum", "instelling", "partner_instelling", "bron"],
+                condition=Q(regel="R-INS-1", status__in=["open", "overgedragen"]),
+                name="signaal_overgang_idx",
+            ),
+            # ... and the other open signals of a student, which block a proposal.
+            models.Index(
+                fields=["leerling", "overeenkomst", "regel"],
+                condition=Q(status__in=["open", "overgedragen"]) & ~Q(regel="R-INS-1"),
+                name="signaal_open_leerling_idx",
             ),
         ]
         constraints = [

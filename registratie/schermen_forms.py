@@ -9,6 +9,7 @@ from django.utils.translation import gettext_lazy as _
 
 from leerroute.models import Leerroute
 from registratie.models import Inschrijving, Leervorm, RedenEinde, Sector
+from registratie.rod.forms import correctiereden_veld
 from samenwerking import scope
 from samenwerking.models import Vestiging
 
@@ -125,15 +126,7 @@ class BeeindigenForm(forms.Form):
     inschrijving = InschrijvingKeuze(label=_("Inschrijving"), queryset=Inschrijving.objects.none())
     einddatum = forms.DateField(label=_("Einddatum"), widget=DATUM)
     reden = forms.ChoiceField(label=_("Reden van einde"), choices=RedenEinde.choices)
-    correctiereden = forms.CharField(
-        label=_("Correctiereden (ROD)"),
-        required=False,
-        max_length=1000,
-        help_text=_(
-            "Alleen nodig als de uiterste leverdatum van een ROD-teldatum voorbij is en deze wijziging "
-            "verandert wat op die teldatum geregistreerd stond."
-        ),
-    )
+    correctiereden = correctiereden_veld()
 
     def __init__(self, *args, user, leerling, **kwargs):
         super().__init__(*args, **kwargs)

@@ -130,18 +130,31 @@ def uitstroom_vastleggen(*, uitstroom: Uitstroom, door, kanaal: str = Kanaal.UI)
         return _uitstroom_vastleggen(uitstroom, door=door, kanaal=kanaal)
 
 
+def _te_beeindigen(uitstroom: Uitstroom):
+    """The route enrolments an uitstroom ends; the mbo side first: the vo side may not end while an
+    mbo side runs on in the vo-fase."""
+    return Inschrijving.objects.filter(
+        leerling_id=uitstroom.leerling_id, leerroute_id=uitstroom.leerroute_id, einddatum__isnull=True
+    ).order_by("sector")
+
+
 def _uitstroom_vastleggen(uitstroom: Uitstroom, *, door, kanaal: str) -> Uitstroom:
     opslaan(uitstroom, door=door, kanaal=kanaal)  # clean() checks R-INS-10
-    # The mbo side first: the vo side may not end while an mbo side runs on in the vo-fase.
-    for i in (
-        Inschrijving.objects.select_for_update()
-        .filter(leerling=uitstroom.leerling, leerroute=uitstroom.leerroute, einddatum__isnull=True)
-        .order_by("sector")
-    ):
+    for i in _te_beeindigen(uitstroom).select_for_update():
         inschrijving_beeindigen(
             inschrijving=i, einddatum=uitstroom.datum, reden=RedenEinde.OVERSTAP, door=door, kanaal=kanaal
         )
     return uitstroom
+
+
+def uitstroom_weigeringen(uitstroom: Uitstroom) -> None:
+    """The refusals that ending the route enrolments would meet (a ROD count date's lock, with
+    the correction reason given around the call), raised before anything is saved: for a form
+    that must show them beside its fields (the admin cannot in save_model)."""
+    for i in _te_beeindigen(uitstroom):
+        oud = afhankelijkheden.oude_waarden(i)
+        i.einddatum, i.reden_einde = uitstroom.datum, RedenEinde.OVERSTAP
+        afhankelijkheden.weigeren(i, oud)
 
 
 def bsn_bekeken(*, leerling: Leerling, door, kanaal: str = Kanaal.UI) -> None:

@@ -18,6 +18,7 @@ from django.views.decorators.http import require_POST
 from registratie import checks_afhankelijk, fase, selectors, services
 from registratie.forms import (
     AfwijzenForm,
+    CorrectieForm,
     DatumForm,
     NummerZoekenForm,
     OverdragenForm,
@@ -26,6 +27,7 @@ from registratie.forms import (
 )
 from registratie.models import Inschrijving, Leerling, Uitstroom
 from registratie.review import monitoring as mon
+from registratie.rod import teldata
 from samenwerking import scope
 from samenwerking.identifiers import is_persoonsnummer
 from samenwerking.models import Kanaal
@@ -68,6 +70,7 @@ def signaal_detail(request, pk):
             "is_half_geregistreerd": checks_afhankelijk.is_half_geregistreerd(signaal),
             "kan_overdragen": signaal.overeenkomst_id is not None and signaal.bron != "rod",
             "uitstroom_form": SignaalUitstroomForm(),
+            "heropenen_form": CorrectieForm(prefix="heropenen"),
             "afwijzen_form": AfwijzenForm(),
             "overdragen_form": OverdragenForm(signaal=signaal),
         },
@@ -97,6 +100,14 @@ def _uitvoeren(request, signaal, actie, succes):
     else:
         messages.success(request, succes(resultaat) if callable(succes) else succes)
     return redirect("registratie:signaal", pk=signaal.pk)
+
+
+def _met_correctiereden(gegevens: dict, actie):
+    """Run ``actie`` on the form's data without the ROD correction reason, with that reason given
+    for a change after a count date's deadline (registratie.rod.teldata)."""
+    gegevens = dict(gegevens)
+    with teldata.correctie(gegevens.pop(teldata.VELD, "")):
+        return actie(gegevens)
 
 
 def _ongeldig(request, signaal, melding: str):
@@ -167,8 +178,11 @@ def signaal_uitstroom(request, pk):
     return _uitvoeren(
         request,
         signaal,
-        lambda: services.signaal_uitstroom_vastleggen(
-            signaal=signaal, door=request.user, kanaal=Kanaal.UI, **form.cleaned_data
+        lambda: _met_correctiereden(
+            form.cleaned_data,
+            lambda d: services.signaal_uitstroom_vastleggen(
+                signaal=signaal, door=request.user, kanaal=Kanaal.UI, **d
+            ),
         ),
         _("De uitstroom is vastgelegd; beide inschrijvingen zijn beëindigd."),
     )
@@ -179,10 +193,16 @@ def signaal_uitstroom(request, pk):
 def signaal_heropenen(request, pk):
     """A half-registered switch or stop: reopen the ended enrolment in one step."""
     signaal = _signaal_voor_actie(request, pk)
+    form = CorrectieForm(request.POST, prefix="heropenen")
+    if not form.is_valid():
+        return _ongeldig(request, signaal, _fouten(ValidationError(form.errors)))
     return _uitvoeren(
         request,
         signaal,
-        lambda: services.signaal_heropenen(signaal=signaal, door=request.user, kanaal=Kanaal.UI),
+        lambda: _met_correctiereden(
+            form.cleaned_data,
+            lambda _d: services.signaal_heropenen(signaal=signaal, door=request.user, kanaal=Kanaal.UI),
+        ),
         _("De inschrijving is heropend."),
     )
 
@@ -306,7 +326,8 @@ def uitstroom_vastleggen(request, pk):
         raise PermissionDenied(_("U kunt voor deze leerling geen uitstroom vastleggen."))
     if form.is_valid():
         try:
-            services.uitstroom_vastleggen(uitstroom=form.instance, door=request.user, kanaal=Kanaal.UI)
+            with teldata.correctie(form.cleaned_data.get(teldata.VELD, "")):
+                services.uitstroom_vastleggen(uitstroom=form.instance, door=request.user, kanaal=Kanaal.UI)
         except ValidationError as exc:
             form.add_error(None, exc)
         else:

@@ -1,10 +1,14 @@
 """The base of every ModelAdmin: scoped by samenwerking.scope, writes through services."""
 
 from django.contrib import admin
+from django.contrib.admin import helpers
 from django.contrib.admin.utils import unquote
 from django.core.exceptions import ValidationError
 from django.http import Http404
 from django.shortcuts import redirect
+from django.utils.html import format_html
+from django.utils.safestring import mark_safe
+from django.utils.translation import gettext as _
 
 from samenwerking import afhankelijkheden, scope, services
 from samenwerking.models import Kanaal
@@ -15,6 +19,25 @@ from samenwerking.paginering import (
     paginanummer,
     verschillende_waarden,
 )
+
+
+def met_weigeringen(form):
+    """The form also runs the refusals of the rows that depend on this one (samenwerking.
+    afhankelijkheden), so such a refusal is a form error and not a server error in save_model()
+    or save_formset()."""
+
+    class AfhankelijkhedenForm(form):
+        def _post_clean(self):
+            super()._post_clean()
+            if self.errors or not afhankelijkheden.heeft_weigeringen(self.instance):
+                return
+            try:
+                afhankelijkheden.weigeren(self.instance, afhankelijkheden.oude_waarden(self.instance))
+            except ValidationError as exc:
+                self._update_errors(exc)
+
+    AfhankelijkhedenForm.__name__ = form.__name__
+    return AfhankelijkhedenForm
 
 
 class ScopedRowsMixin:
@@ -52,6 +75,18 @@ class ScopedAdmin(ScopedRowsMixin, admin.ModelAdmin):
         grens = max(GRENS, (pagina + PAGINAS_VOORUIT) * per_page)
         return self.paginator(queryset, per_page, orphans, allow_empty_first_page, grens=grens)
 
+    @admin.display(description=mark_safe('<input type="checkbox" id="action-toggle">'))
+    def action_checkbox(self, obj):
+        """Django's row checkbox, the same HTML written directly: Django renders a CheckboxInput
+        through the form renderer's templates for every row, a third of a list page's time."""
+        label = format_html(_("Select this object for an action - {}"), obj)
+        return format_html(
+            '<input type="checkbox" name="{}" value="{}" class="action-select" aria-label="{}">',
+            helpers.ACTION_CHECKBOX_NAME,
+            str(obj.pk),
+            label,
+        )
+
     def _may_change(self, request, obj) -> bool:
         s = scope.scope_for(request.user)
         if s.alles:
@@ -63,22 +98,7 @@ class ScopedAdmin(ScopedRowsMixin, admin.ModelAdmin):
         return self.model.objects.for_user(request.user, scope.CHANGE).filter(pk=obj.pk).exists()
 
     def get_form(self, request, obj=None, **kwargs):
-        """The form also runs the refusals of the rows that depend on this one (samenwerking.
-        afhankelijkheden), so such a refusal is a form error and not a server error in save_model()."""
-        form = super().get_form(request, obj, **kwargs)
-
-        class AfhankelijkhedenForm(form):
-            def _post_clean(self):
-                super()._post_clean()
-                if self.errors or not afhankelijkheden.heeft_weigeringen(self.instance):
-                    return
-                try:
-                    afhankelijkheden.weigeren(self.instance, afhankelijkheden.oude_waarden(self.instance))
-                except ValidationError as exc:
-                    self._update_errors(exc)
-
-        AfhankelijkhedenForm.__name__ = form.__name__
-        return AfhankelijkhedenForm
+        return met_weigeringen(super().get_form(request, obj, **kwargs))
 
     def get_object(self, request, object_id, from_field=None):
         """Outside the user's scope (or no such row) an object answers 404 on its change, delete
@@ -142,6 +162,10 @@ class WaardenFilter(admin.AllValuesFieldListFilter):
 
 class ScopedInline(ScopedRowsMixin, admin.TabularInline):
     extra = 0
+
+    def get_formset(self, request, obj=None, **kwargs):
+        kwargs.setdefault("form", met_weigeringen(self.form))  # a refusal beside its row
+        return super().get_formset(request, obj, **kwargs)
 
     def has_view_permission(self, request, obj=None):
         return scope.scope_for(request.user).heeft_rol

@@ -93,6 +93,18 @@ def pagineer(queryset, nummer, per_pagina: int) -> Pagina:
     return Pagina(list(queryset[begin : begin + per_pagina + 1]), nummer, per_pagina)
 
 
+def pagineer_sleutels_eerst(queryset, nummer, per_pagina: int) -> Pagina:
+    """``pagineer`` for a queryset that joins related rows (select_related): the page's keys are
+    read first without the joins, in a subquery (``id IN (SELECT id … ORDER BY … LIMIT n)``),
+    so the index of the order serves it; only those rows are then joined. Still one query. (With
+    the joins in the same SELECT, PostgreSQL joins every filtered row before its sort.)"""
+    nummer = paginanummer(nummer)
+    begin = (nummer - 1) * per_pagina
+    sleutels = queryset.values("pk")[begin : begin + per_pagina + 1]
+    rijen = list(queryset.filter(pk__in=sleutels))
+    return Pagina(rijen, nummer, per_pagina)
+
+
 class BegrensdePaginator(Paginator):
     """Django's paginator with a count that stops at ``grens`` rows; ``afgekapt`` says so. The
     admin sets the limit a few pages beyond the page asked for (ScopedAdmin.get_paginator), so

@@ -25,7 +25,9 @@ from registratie.models import (
     Leerling,
     RodAfstemming,
     RodBericht,
+    RodBerichtStatus,
     RodLevering,
+    RodTerugkoppeling,
     RodTerugkoppelingMelding,
     RodTerugkoppelingRegel,
     RodVerschil,
@@ -122,6 +124,11 @@ class Kant:
     melding: object = None
     afstemming: object = None
     verschil: object = None
+    # The rows behind those (admin, applicatiebeheer only): the feedback line, the queued
+    # message's first status row, and a format-1 answer to the delivery.
+    terugkoppelingregel: object = None
+    berichtstatus: object = None
+    terugkoppeling: object = None
 
 
 @dataclass
@@ -232,6 +239,10 @@ def _rod_terugkoppeling(k: Kant, naam: str) -> None:
         teldatum=PEILDATUM,
         status="V",
     )
+    k.terugkoppelingregel = regel
+    k.terugkoppeling = RodTerugkoppeling.objects.create(
+        levering=k.levering, bestand=f"rod/{naam}.xml", sha256=naam.ljust(64, "0")
+    )
     k.melding = RodTerugkoppelingMelding.objects.create(
         regel=regel, code="W01", ernst="waarschuwing", tekst=f"Waarschuwing {naam}"
     )
@@ -286,6 +297,8 @@ def bouw_wereld() -> Wereld:
     wachtrij.in_wachtrij([a.inschrijving.pk, b.inschrijving.pk])
     a.bericht = RodBericht.objects.get(inschrijving=a.inschrijving)
     b.bericht = RodBericht.objects.get(inschrijving=b.inschrijving)
+    for k in (a, b):
+        k.berichtstatus = RodBerichtStatus.objects.get(bericht=k.bericht)
 
     gebruikers = {
         "applicatiebeheerder": app,

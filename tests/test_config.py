@@ -72,3 +72,18 @@ def test_https_redirect_spares_only_the_health_check(settings):
     assert client.get("/gezond/").status_code == 200
     response = client.get("/inloggen/")
     assert response.status_code == 301 and response["Location"].startswith("https://")
+
+
+def test_the_server_process_freezes_what_startup_made():
+    """config/wsgi.py calls bevries_na_opstart: every view imported, then startup's objects out of
+    the collector's reach, so a full collection no longer walks them in the middle of a request."""
+    import gc
+
+    from config.opstart import bevries_na_opstart
+
+    gc.unfreeze()
+    try:
+        bevries_na_opstart()
+        assert gc.get_freeze_count() > 10_000
+    finally:
+        gc.unfreeze()

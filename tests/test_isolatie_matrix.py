@@ -718,6 +718,13 @@ ADMIN_OBJECTEN = {
     "axes.accessattempt": "inlogpoging",
     "axes.accesslog": "inloglog",
     "axes.accessfailurelog": "mislukte_inlog",
+    "registratie.rodbericht": "bericht",
+    "registratie.rodberichtstatus": "berichtstatus",
+    "registratie.rodterugkoppeling": "terugkoppeling",
+    "registratie.rodterugkoppelingregel": "terugkoppelingregel",
+    "registratie.rodterugkoppelingmelding": "melding",
+    "registratie.rodafstemming": "afstemming",
+    "registratie.rodverschil": "verschil",
 }
 # Public registry data (DUO) and reference data: every role views them (read-only unless they
 # are the user's own); everything else is scoped and answers 404 outside the scope.
@@ -736,6 +743,18 @@ ADMIN_APPLICATIEBEHEER = {
     "axes.accesslog",
     "axes.accessfailurelog",
 }
+# The ROD exchange (registratie/rod/admin.py): read-only lists for the applicatiebeheerder; a
+# school's beheerders use the ROD screens. "Geschiedenis" leads to the audit trail, as everywhere.
+ADMIN_ROD = {
+    "registratie.rodbericht",
+    "registratie.rodberichtstatus",
+    "registratie.rodterugkoppeling",
+    "registratie.rodterugkoppelingregel",
+    "registratie.rodterugkoppelingmelding",
+    "registratie.rodafstemming",
+    "registratie.rodverschil",
+}
+ADMIN_APPLICATIEBEHEER |= ADMIN_ROD
 
 ADMIN_SOORTEN = ("changelist", "add", "change", "delete", "history")
 
@@ -757,6 +776,7 @@ ADMIN_UITZONDERINGEN = {
     ("leerroute.kwalificatie", "delete"): ({}, {"beheerder_vo_a": VERBODEN}),
     # A recorded fase change is history: it is not deleted in the admin (the fase engine owns it).
     ("registratie.fasewissel", "delete"): ({}, {"beheerder_vo_a": VERBODEN}),
+    **{(label, "history"): ({"applicatiebeheerder": GESCHIEDENIS}, {}) for label in ADMIN_ROD},
 }
 
 

@@ -9,14 +9,30 @@ from samenwerking import scope
 from samenwerking.models import Instelling
 
 
+def correctiereden_veld():
+    """The ROD correction reason (registratie.rod.teldata), on every action that may need it."""
+    return serializers.CharField(
+        write_only=True,
+        required=False,
+        allow_blank=True,
+        default="",
+        max_length=1000,
+        help_text="Alleen nodig als de uiterste leverdatum van een ROD-teldatum voorbij is en deze "
+        "wijziging verandert wat op die teldatum geregistreerd stond: de reden van de correctie. Zonder "
+        "reden wordt zo'n wijziging geweigerd (400, veld correctiereden).",
+    )
+
+
 class BeeindigenSerializer(serializers.Serializer):
     einddatum = serializers.DateField(help_text="Laatste dag van de inschrijving (JJJJ-MM-DD).")
     reden = serializers.ChoiceField(choices=RedenEinde.choices, help_text="Reden van beëindiging.")
+    correctiereden = correctiereden_veld()
 
 
 class FaseWijzigenSerializer(serializers.Serializer):
     naar_fase = serializers.ChoiceField(choices=Fase.choices, help_text="De nieuwe fase (R-INS-4).")
     ingangsdatum = serializers.DateField(help_text="Ingangsdatum; altijd 1 augustus (R-INS-4).")
+    correctiereden = correctiereden_veld()
 
 
 class DiplomadatumSerializer(serializers.Serializer):

@@ -10,6 +10,7 @@ from leerroute.models import Leerroute
 from registratie import selectors, services
 from registratie.api import schrijven
 from registratie.models import Fasewissel, Leerling, Signaal, Uitstroom
+from registratie.rod import teldata
 from samenwerking import scope
 from samenwerking.api.base import ScopedReadOnlyViewSet
 from samenwerking.models import Kanaal
@@ -34,6 +35,8 @@ class FasewisselViewSet(ScopedReadOnlyViewSet):
 
 
 class UitstroomSerializer(serializers.ModelSerializer):
+    correctiereden = schrijven.correctiereden_veld()
+
     class Meta:
         model = Uitstroom
         fields = [
@@ -45,6 +48,7 @@ class UitstroomSerializer(serializers.ModelSerializer):
             "bestemming",
             "toelichting",
             "vastgelegd_op",
+            "correctiereden",
         ]
         read_only_fields = ["vastgelegd_op"]
 
@@ -64,8 +68,11 @@ class UitstroomViewSet(mixins.CreateModelMixin, ScopedReadOnlyViewSet):
     filterset_fields = ["leerling", "leerroute", "reden", "bestemming"]
 
     def perform_create(self, serializer):
-        uitstroom = Uitstroom(**serializer.validated_data)
-        services.uitstroom_vastleggen(uitstroom=uitstroom, door=self.request.user, kanaal=Kanaal.API)
+        gegevens = dict(serializer.validated_data)
+        # A reason sent is the correction reason of a change after a ROD count date's deadline.
+        with teldata.correctie(gegevens.pop(teldata.VELD, "")):
+            uitstroom = Uitstroom(**gegevens)
+            services.uitstroom_vastleggen(uitstroom=uitstroom, door=self.request.user, kanaal=Kanaal.API)
         serializer.instance = uitstroom
 
 

@@ -10,6 +10,7 @@ from leerroute.models import Leerroute
 from registratie import fase, intake, selectors, services
 from registratie.api import schrijven
 from registratie.models import Inschrijving, Leerling
+from registratie.rod import teldata
 from samenwerking import audit, scope
 from samenwerking.api.base import ETagMixin, ScopedReadOnlyViewSet
 from samenwerking.models import Instelling, Kanaal
@@ -242,7 +243,9 @@ class InschrijvingViewSet(ETagMixin, mixins.CreateModelMixin, ScopedReadOnlyView
         invoer = invoer_class(data=self.request.data, context=self.get_serializer_context())
         invoer.is_valid(raise_exception=True)
         self.controleer_if_match(inschrijving, verplicht=False)
-        uitvoeren(inschrijving, invoer.validated_data)
+        # A reason sent is the correction reason of a change after a ROD count date's deadline.
+        with teldata.correctie(invoer.validated_data.get(teldata.VELD, "")):
+            uitvoeren(inschrijving, invoer.validated_data)
         inschrijving = self.get_object()
         return self.met_etag(Response(self.get_serializer(inschrijving).data), inschrijving)
 

@@ -28,6 +28,8 @@ KOLOMMEN = (
     "leerweg",
     "crebo",
     "leervorm",
+    # Optional: the reason for a change after a ROD count date's deadline (registratie.rod.teldata).
+    "correctiereden",
 )
 
 

@@ -239,6 +239,8 @@ def _rij_apart(rij, ctx, leerling, leerling_anders, inschrijving, inschrijving_a
     nieuw = inschrijving.pk is None
     if inschrijving_anders:
         inschrijving.leerling = leerling
+        # The row's reason for a change after a ROD count date's deadline (teldata asks for it).
+        inschrijving._rod_correctie = rij.get("correctiereden", "")
         services.inschrijving_opslaan(inschrijving=inschrijving, door=door, kanaal=kanaal)
         ctx.onthoud(leerling, inschrijving)
     return "aangemaakt" if nieuw else "gewijzigd"

@@ -16,7 +16,6 @@ from django.views.decorators.http import require_POST
 from registratie.models import BulkActie, BulkSoort, SignaalStatus
 from registratie.review import overgangen, selectors, services
 from samenwerking import scope
-from samenwerking.paginering import pagineer
 
 PER_PAGINA = 50
 
@@ -24,7 +23,7 @@ PER_PAGINA = 50
 @login_required
 def wachtrij(request):
     f = selectors.Filter.uit(request.GET)
-    pagina = pagineer(selectors.wachtrij(request.user, f), request.GET.get("pagina"), PER_PAGINA)
+    pagina = selectors.pagina(request.user, f, request.GET.get("pagina"), PER_PAGINA)
     for s in pagina.object_list:
         s.samenvatting = selectors.samenvatting(s.toelichting)
     lopend = BulkActie.objects.filter(aangevraagd_door=request.user, status__in=("gepland", "bezig")).first()

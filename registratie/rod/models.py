@@ -7,12 +7,11 @@ Imported at the end of registratie/models.py, so they belong to the registratie 
 
 import uuid
 
-from django.conf import settings
 from django.db import models
 from django.db.models import Q
 from django.utils.translation import gettext_lazy as _
 
-from samenwerking import scope
+from registratie.rod.modelbasis import EigenBeheer, VanDuo, door_veld
 from samenwerking.models import Instelling, Kanaal
 
 __all__ = [
@@ -64,7 +63,7 @@ def _terugkoppeling_pad(instance, filename: str) -> str:
     return f"rod/{levering.instelling.brin}/terugkoppeling/{levering.volgnummer:06d}-{filename}"
 
 
-class RodLevering(models.Model):
+class RodLevering(EigenBeheer):
     """One delivery file of one instelling to ROD. Only written (with its file and the state of
     every record in it) when the file has been validated and stored: a run that fails leaves
     no row, so its mutations go out with the next run."""
@@ -87,14 +86,7 @@ class RodLevering(models.Model):
     aantal_afgekeurd = models.PositiveIntegerField(_("afgekeurd"), default=0)
     bestand = models.FileField(_("bestand"), upload_to=_levering_pad, max_length=255)
     aangemaakt_op = models.DateTimeField(_("aangemaakt op"), auto_now_add=True)
-    aangemaakt_door = models.ForeignKey(
-        settings.AUTH_USER_MODEL,
-        on_delete=models.SET_NULL,
-        null=True,
-        blank=True,
-        related_name="+",
-        verbose_name=_("aangemaakt door"),
-    )
+    aangemaakt_door = door_veld(_("aangemaakt door"))
     kanaal = models.CharField(_("kanaal"), max_length=10, choices=Kanaal.choices, default=Kanaal.JOB)
     formaatversie = models.CharField(
         _("formaatversie"),
@@ -102,14 +94,6 @@ class RodLevering(models.Model):
         default="1",
         help_text=_("1: het eigen batchformaat; 2: een batch van berichten (bestandstransport)."),
     )
-
-    objects = scope.ScopedQuerySet.as_manager()
-
-    @staticmethod
-    def scope_q(s: scope.Scope, action: str) -> Q:
-        """The file holds BSNs: only the instelling's own beheerders (not its lezers, not the
-        partner school, not coordinators)."""
-        return Q(instelling__in=s.beheer)
 
     class Meta:
         verbose_name = _("ROD-levering")
@@ -137,15 +121,12 @@ class RodLevering(models.Model):
     def __str__(self):
         return f"ROD-levering {self.instelling.brin} #{self.volgnummer} ({self.peildatum:%d-%m-%Y})"
 
-    def audit_instellingen(self):
-        return self.instelling_id, None
-
     @property
     def bestandsnaam(self) -> str:
         return self.bestand.name.rsplit("/", 1)[-1] if self.bestand else ""
 
 
-class RodStand(models.Model):
+class RodStand(EigenBeheer):
     """What ROD has (or will have) of one record of one instelling, keyed like the file:
     (instelling, inschrijvingsvolgnummer). The next delivery is the difference between the
     inschrijvingen and these rows: new keys, changed hashes, ended enrolments, withdrawn keys.
@@ -217,12 +198,6 @@ class RodStand(models.Model):
     )
     gewijzigd_op = models.DateTimeField(_("gewijzigd op"), auto_now=True)
 
-    objects = scope.ScopedQuerySet.as_manager()
-
-    @staticmethod
-    def scope_q(s: scope.Scope, action: str) -> Q:
-        return Q(instelling__in=s.beheer)
-
     class Meta:
         verbose_name = _("ROD-stand van een inschrijving")
         verbose_name_plural = _("ROD-standen van inschrijvingen")
@@ -242,11 +217,8 @@ class RodStand(models.Model):
     def __str__(self):
         return f"{self.sleutel}: {self.get_mutatie_display() or '-'} ({self.get_terugkoppeling_display()})"
 
-    def audit_instellingen(self):
-        return self.instelling_id, None
 
-
-class RodTerugkoppeling(models.Model):
+class RodTerugkoppeling(VanDuo):
     """One imported response to a delivery: the stored file and what it said."""
 
     levering = models.ForeignKey(
@@ -262,21 +234,9 @@ class RodTerugkoppeling(models.Model):
         help_text=_("Records die niet (meer) bij deze levering horen: onbekend of later opnieuw geleverd."),
     )
     ingelezen_op = models.DateTimeField(_("ingelezen op"), auto_now_add=True)
-    ingelezen_door = models.ForeignKey(
-        settings.AUTH_USER_MODEL,
-        on_delete=models.SET_NULL,
-        null=True,
-        blank=True,
-        related_name="+",
-        verbose_name=_("ingelezen door"),
-    )
-    kanaal = models.CharField(_("kanaal"), max_length=10, choices=Kanaal.choices, default=Kanaal.IMPORT)
+    ingelezen_door = door_veld(_("ingelezen door"))
 
-    objects = scope.ScopedQuerySet.as_manager()
-
-    @staticmethod
-    def scope_q(s: scope.Scope, action: str) -> Q:
-        return Q(levering__instelling__in=s.beheer)
+    instelling_pad = "levering__instelling"
 
     class Meta:
         verbose_name = _("ROD-terugkoppeling")
@@ -292,9 +252,6 @@ class RodTerugkoppeling(models.Model):
 
     def __str__(self):
         return f"Terugkoppeling op {self.levering}"
-
-    def audit_instellingen(self):
-        return self.levering.instelling_id, None
 
 
 # --------------------------------------------------------------------------- format v2: the queue
@@ -314,7 +271,7 @@ class BerichtStatus(models.TextChoices):
     INGETROKKEN = "ingetrokken", _("ingetrokken")
 
 
-class RodBericht(models.Model):
+class RodBericht(EigenBeheer):
     """One message to ROD (format v2): queued in the same transaction as the change that needs it
     (registratie.rod.wachtrij), built and sent by the sending job. Its status only changes through
     wachtrij.status_zetten, which writes a RodBerichtStatus row for every change."""
@@ -373,13 +330,6 @@ class RodBericht(models.Model):
     aangemaakt = models.DateTimeField(_("aangemaakt"), auto_now_add=True)
     gewijzigd = models.DateTimeField(_("gewijzigd"), auto_now=True)
 
-    objects = scope.ScopedQuerySet.as_manager()
-
-    @staticmethod
-    def scope_q(s: scope.Scope, action: str) -> Q:
-        """The content holds the BSN: only the instelling's own beheerders."""
-        return Q(instelling__in=s.beheer)
-
     class Meta:
         verbose_name = _("ROD-bericht")
         verbose_name_plural = _("ROD-berichten")
@@ -407,11 +357,8 @@ class RodBericht(models.Model):
         soort, status = self.get_soort_display(), self.get_status_display()
         return f"ROD-bericht {self.document_id} ({soort} {self.sleutel}, {status})"
 
-    def audit_instellingen(self):
-        return self.instelling_id, None
 
-
-class RodBerichtStatus(models.Model):
+class RodBerichtStatus(EigenBeheer):
     """One status change of a RodBericht, with its time (the message's history)."""
 
     bericht = models.ForeignKey(
@@ -421,11 +368,7 @@ class RodBerichtStatus(models.Model):
     tijd = models.DateTimeField(_("tijd"))
     toelichting = models.TextField(_("toelichting"), blank=True)
 
-    objects = scope.ScopedQuerySet.as_manager()
-
-    @staticmethod
-    def scope_q(s: scope.Scope, action: str) -> Q:
-        return Q(bericht__instelling__in=s.beheer)
+    instelling_pad = "bericht__instelling"
 
     class Meta:
         verbose_name = _("statuswijziging van een ROD-bericht")

@@ -41,6 +41,9 @@ STANDAARD = {
 }
 
 _reden: ContextVar[str] = ContextVar("rod_correctiereden", default="")
+# The field that carries the reason, on every path (screen, admin, API, import column): the error
+# that asks for it names it, so each path shows the error beside its own field.
+VELD = "correctiereden"
 
 
 @contextlib.contextmanager
@@ -190,17 +193,20 @@ def weigeren_of_markeren(instance, geraakt: list[Teldatum]) -> None:
             )
             % {"t": ", ".join(f"{t.datum:%d-%m-%Y}" for t in gesloten)}
         )
-    if not correctiereden(instance):
+    reden = correctiereden(instance)
+    if not reden:
         raise ValidationError(
             {
-                "__all__": _(
+                VELD: _(
                     "ROD-teldatum %(t)s: de uiterste leverdatum is voorbij en deze wijziging verandert wat "
                     "op die teldatum bij DUO geregistreerd stond. Geef een correctiereden op."
                 )
                 % {"t": ", ".join(f"{t.datum:%d-%m-%Y}" for t in geraakt)}
             }
         )
-    instance._rod_teldata = geraakt
+    # Kept on the instance: the queue's hook may run later, at the end of a bundled step (an
+    # import, both sides of a route), when the block that gave the reason has ended.
+    instance._rod_teldata, instance._rod_correctie = geraakt, reden
 
 
 @afhankelijkheden.bij_weigeren("registratie.inschrijving")

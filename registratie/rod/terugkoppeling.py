@@ -3,9 +3,9 @@
 Per line of a feedback file (terugkoppeling_xml.lezen), in one transaction for the whole file:
 - the line is kept per (instelling, inschrijvingsvolgnummer, teldatum): a later file for the
   same count date (voorlopig, then definitief) replaces it; reading a file twice changes nothing;
-- a rejection (ernst ``afkeur``) opens a Signaal for the instelling's beheerders (bron ``rod``,
-  regel ``ROD``) and sets the judged message to afgekeurd; when a later line no longer rejects,
-  the signal is closed;
+- a rejection (ernst ``afkeur``) opens a Signaal for the instelling's beheerders (registratie.
+  rod.signalen, as a message refused before or when sending does) and sets the judged message
+  to afgekeurd; when a later line no longer rejects, the signal is closed;
 - a warning is kept; a beheerder may accept it with a remark (``waarschuwing_accepteren``). A
   warning accepted before stays accepted when the same warning comes back;
 - without an open rejection or warning the judged message becomes geaccepteerd.
@@ -37,15 +37,13 @@ from registratie.models import (
     Signaal,
     SignaalStatus,
 )
-from registratie.rod import selectors, wachtrij
+from registratie.rod import selectors, signalen, wachtrij
 from registratie.rod import terugkoppeling_xml as tx
 from samenwerking import audit
 from samenwerking.logfilter import maskeer_nummers
 from samenwerking.models import AuditActie, Instelling, Kanaal
 
-BRON = "rod"
-REGEL = "ROD"
-SIGNAAL_OPEN = (SignaalStatus.OPEN, SignaalStatus.OVERGEDRAGEN)
+SIGNAAL_OPEN = signalen.OPEN
 BLOK = 500  # keys per query (SQLite allows 999 parameters)
 BEOORDEELBAAR = (BerichtStatus.VERZONDEN, BerichtStatus.ONTVANGEN)  # may still become final
 
@@ -273,38 +271,16 @@ def _toelichting(inst: Instelling, regel: RodTerugkoppelingRegel, afkeur: list) 
 
 
 def _signaal_openen(inst, regel, afkeur, partijen, *, door, kanaal) -> Signaal:
-    sleutel = signaal_sleutel(inst.brin, regel.sleutel, regel.teldatum)
-    toelichting = _toelichting(inst, regel, afkeur)
-    signaal = Signaal.objects.filter(sleutel=sleutel, status__in=SIGNAAL_OPEN).first()
-    if signaal is None:
-        overeenkomst_id, partner_id = partijen.get(regel.inschrijving_id, (None, None))
-        signaal = Signaal.objects.create(
-            regel=REGEL,
-            sleutel=sleutel,
-            bron=BRON,
-            instelling=inst,
-            overeenkomst_id=overeenkomst_id,
-            partner_instelling_id=partner_id,
-            inschrijving=regel.inschrijving,
-            leerling_id=regel.inschrijving.leerling_id if regel.inschrijving else None,
-            toelichting=toelichting,
-        )
-        audit.record(
-            signaal, actie=AuditActie.AANGEMAAKT, door=door, kanaal=kanaal, nieuw=audit.snapshot(signaal)
-        )
-    elif signaal.toelichting != toelichting:
-        oud = {"toelichting": signaal.toelichting}
-        signaal.toelichting = toelichting
-        signaal.save(update_fields=["toelichting"])
-        audit.record(
-            signaal,
-            actie=AuditActie.GEWIJZIGD,
-            door=door,
-            kanaal=kanaal,
-            oud=oud,
-            nieuw={"toelichting": toelichting},
-        )
-    return signaal
+    return signalen.openen(
+        inst,
+        sleutel=signaal_sleutel(inst.brin, regel.sleutel, regel.teldatum),
+        inschrijving_id=regel.inschrijving_id,
+        leerling_id=regel.inschrijving.leerling_id if regel.inschrijving else None,
+        partijen=partijen,
+        toelichting=_toelichting(inst, regel, afkeur),
+        door=door,
+        kanaal=kanaal,
+    )
 
 
 def _signalen_sluiten(inst, rijen: list, *, door, kanaal) -> None:

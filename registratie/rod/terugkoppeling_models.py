@@ -6,13 +6,12 @@ Imported at the end of registratie/models.py, so they belong to the registratie 
 is the instelling's own: only its beheerders see it (the feedback names enrolments).
 """
 
-from django.conf import settings
 from django.db import models
 from django.db.models import Q
 from django.utils.translation import gettext_lazy as _
 
-from samenwerking import scope
-from samenwerking.models import Instelling, Kanaal
+from registratie.rod.modelbasis import EigenBeheer, VanDuo, door_veld
+from samenwerking.models import Instelling
 
 __all__ = [
     "MeldingErnst",
@@ -35,7 +34,7 @@ class MeldingErnst(models.TextChoices):
     WAARSCHUWING = "waarschuwing", _("waarschuwing")
 
 
-class RodTerugkoppelingRegel(models.Model):
+class RodTerugkoppelingRegel(VanDuo):
     """DUO's judgement of one enrolment on one count date (the latest one read)."""
 
     instelling = models.ForeignKey(
@@ -68,13 +67,6 @@ class RodTerugkoppelingRegel(models.Model):
     leerroute = models.CharField(_("leerroute"), max_length=20, blank=True)
     leerroutefase = models.CharField(_("leerroutefase"), max_length=3, blank=True)
     ingelezen_op = models.DateTimeField(_("ingelezen op"), auto_now=True)
-    kanaal = models.CharField(_("kanaal"), max_length=10, choices=Kanaal.choices, default=Kanaal.IMPORT)
-
-    objects = scope.ScopedQuerySet.as_manager()
-
-    @staticmethod
-    def scope_q(s: scope.Scope, action: str) -> Q:
-        return Q(instelling__in=s.beheer)
 
     class Meta:
         verbose_name = _("ROD-terugkoppeling per inschrijving en teldatum")
@@ -89,15 +81,12 @@ class RodTerugkoppelingRegel(models.Model):
     def __str__(self):
         return f"{self.sleutel} op {self.teldatum:%d-%m-%Y}: {self.get_status_display()}"
 
-    def audit_instellingen(self):
-        return self.instelling_id, None
-
     @property
     def bekostiging_wijkt_af(self) -> bool:
         return self.bekostigd is not None and self.bekostigd != self.indicatie_bekostigbaar
 
 
-class RodTerugkoppelingMelding(models.Model):
+class RodTerugkoppelingMelding(EigenBeheer):
     """One of DUO's signals on a feedback line. A rejection has an open Signaal for the
     instelling's beheerders; a warning may be accepted with a remark."""
 
@@ -117,21 +106,10 @@ class RodTerugkoppelingMelding(models.Model):
         verbose_name=_("signaal"),
     )
     geaccepteerd_op = models.DateTimeField(_("geaccepteerd op"), null=True, blank=True)
-    geaccepteerd_door = models.ForeignKey(
-        settings.AUTH_USER_MODEL,
-        on_delete=models.SET_NULL,
-        null=True,
-        blank=True,
-        related_name="+",
-        verbose_name=_("geaccepteerd door"),
-    )
+    geaccepteerd_door = door_veld(_("geaccepteerd door"))
     opmerking = models.TextField(_("opmerking"), blank=True)
 
-    objects = scope.ScopedQuerySet.as_manager()
-
-    @staticmethod
-    def scope_q(s: scope.Scope, action: str) -> Q:
-        return Q(regel__instelling__in=s.beheer)
+    instelling_pad = "regel__instelling"
 
     class Meta:
         verbose_name = _("melding in de ROD-terugkoppeling")
@@ -150,9 +128,6 @@ class RodTerugkoppelingMelding(models.Model):
     def __str__(self):
         return f"{self.code} ({self.get_ernst_display()}): {self.tekst[:80]}"
 
-    def audit_instellingen(self):
-        return self.regel.instelling_id, None
-
 
 class VerschilSoort(models.TextChoices):
     ONTBREEKT_BIJ_DUO = "ontbreekt_bij_duo", _("ontbreekt bij DUO")
@@ -160,7 +135,7 @@ class VerschilSoort(models.TextChoices):
     VELD = "veld", _("veld verschilt")
 
 
-class RodAfstemming(models.Model):
+class RodAfstemming(VanDuo):
     """One comparison of DUO's snapshot with our data."""
 
     instelling = models.ForeignKey(
@@ -172,21 +147,7 @@ class RodAfstemming(models.Model):
     aantal_ons = models.PositiveIntegerField(_("inschrijvingen in Leerroute"), default=0)
     aantal_verschillen = models.PositiveIntegerField(_("verschillen"), default=0)
     aangemaakt_op = models.DateTimeField(_("aangemaakt op"), auto_now_add=True)
-    aangemaakt_door = models.ForeignKey(
-        settings.AUTH_USER_MODEL,
-        on_delete=models.SET_NULL,
-        null=True,
-        blank=True,
-        related_name="+",
-        verbose_name=_("aangemaakt door"),
-    )
-    kanaal = models.CharField(_("kanaal"), max_length=10, choices=Kanaal.choices, default=Kanaal.IMPORT)
-
-    objects = scope.ScopedQuerySet.as_manager()
-
-    @staticmethod
-    def scope_q(s: scope.Scope, action: str) -> Q:
-        return Q(instelling__in=s.beheer)
+    aangemaakt_door = door_veld(_("aangemaakt door"))
 
     class Meta:
         verbose_name = _("ROD-afstemming")
@@ -198,11 +159,8 @@ class RodAfstemming(models.Model):
             f"Afstemming {self.instelling.brin} ({self.momentopname_van:%d-%m-%Y}): {self.aantal_verschillen}"
         )
 
-    def audit_instellingen(self):
-        return self.instelling_id, None
 
-
-class RodVerschil(models.Model):
+class RodVerschil(EigenBeheer):
     """One difference between DUO's snapshot and our data. Values are shown as stored: a
     personal number is stored masked."""
 
@@ -232,11 +190,7 @@ class RodVerschil(models.Model):
     )
     opnieuw_in_wachtrij_op = models.DateTimeField(_("opnieuw in de wachtrij op"), null=True, blank=True)
 
-    objects = scope.ScopedQuerySet.as_manager()
-
-    @staticmethod
-    def scope_q(s: scope.Scope, action: str) -> Q:
-        return Q(afstemming__instelling__in=s.beheer)
+    instelling_pad = "afstemming__instelling"
 
     class Meta:
         verbose_name = _("verschil met DUO")
@@ -245,6 +199,3 @@ class RodVerschil(models.Model):
 
     def __str__(self):
         return f"{self.sleutel}: {self.get_soort_display()} {self.veld}".strip()
-
-    def audit_instellingen(self):
-        return self.afstemming.instelling_id, None

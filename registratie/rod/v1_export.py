@@ -40,7 +40,7 @@ from registratie.models import (
     RodLevering,
     RodLeveringSoort,
 )
-from registratie.rod import format, opslag, selectors, v1_bouwen, v1_stand
+from registratie.rod import format, format_lezen, opslag, selectors, v1_bouwen, v1_stand
 from registratie.rod.v1_bouwen import (
     LOCK,
 )
@@ -198,7 +198,7 @@ def levering_maken(
                     return resultaat
                 resultaat.volgnummer, resultaat.soort = kop.volgnummer, kop.soort
                 resultaat.aantal_records, resultaat.sha256 = telling.records, telling.sha256
-                format.levering_valideren(xml_pad)
+                format_lezen.levering_valideren(xml_pad)
                 if proef:
                     resultaat.pad = _kopie(xml_pad, uitvoer, naam)
                     return resultaat

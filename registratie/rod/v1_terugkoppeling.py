@@ -23,7 +23,7 @@ from registratie.models import (
     RodTerugkoppelingStatus,
     Signaal,
 )
-from registratie.rod import format, selectors
+from registratie.rod import format, format_lezen, selectors
 from registratie.rod.v1_bouwen import (
     BATCH,
     BRON,
@@ -105,7 +105,7 @@ def terugkoppeling_inlezen(
 def _terugkoppeling_verwerken(
     pad, sha256, naam, door, kanaal, verwacht, opgeslagen
 ) -> TerugkoppelingResultaat:
-    kop, beoordelingen = format.terugkoppeling_lezen(str(pad))
+    kop, beoordelingen = format_lezen.terugkoppeling_lezen(str(pad))
     levering = (
         RodLevering.objects.select_for_update()
         .select_related("instelling")
@@ -136,7 +136,7 @@ def _terugkoppeling_verwerken(
         kanaal=kanaal,
     )
     resultaat = TerugkoppelingResultaat(terugkoppeling=tk)
-    stapel: list[format.Beoordeling] = []
+    stapel: list[format_lezen.Beoordeling] = []
     for b in beoordelingen:
         stapel.append(b)
         if len(stapel) >= BATCH:
@@ -220,7 +220,9 @@ def _beoordelingen_verwerken(
         resultaat.afgekeurd += 1
 
 
-def _afkeuren(levering: RodLevering, stand: RodStand, b: format.Beoordeling, *, door, kanaal: str) -> None:
+def _afkeuren(
+    levering: RodLevering, stand: RodStand, b: format_lezen.Beoordeling, *, door, kanaal: str
+) -> None:
     instelling = levering.instelling
     sleutel = signaal_sleutel_afgekeurd(instelling.brin, stand.sleutel)
     element = _(", element %(e)s") % {"e": b.element} if b.element else ""

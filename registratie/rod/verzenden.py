@@ -9,7 +9,7 @@ encrypted into ``RodBericht.inhoud`` and handed to the instelling's transport. T
   the same document id goes out again, so DUO never processes it twice. After a few temporary
   errors in a row the run stops for this instelling (DUO is down): the rest waits, untouched;
 - ``DefinitieveFout`` → afgekeurd with DUO's reason; a message our own XSD refuses → afgekeurd
-  with the element (never a value);
+  with the element (never a value); either opens a Signaal for the beheerders (rod.signalen);
 - the enrolment was withdrawn (reden correctie) → the message becomes its deletion message if ROD
   had it, else ingetrokken; an anonymised student's message → ingetrokken.
 
@@ -40,8 +40,8 @@ from registratie.models import (
     RodBerichtSoort,
 )
 from registratie.rod import bericht as fmt
+from registratie.rod import signalen, wachtrij
 from registratie.rod import transport as tp
-from registratie.rod import wachtrij
 from samenwerking.models import Instelling, Kanaal
 
 logger = logging.getLogger(__name__)
@@ -340,6 +340,8 @@ def _vastleggen(uitkomst: dict, resultaat: Resultaat, nu, plaatsen: dict) -> Non
             wachtrij.statussen_zetten(
                 ids, status, toelichting=toelichting, tijd=nu, plaatsen=plaats, volgende_poging=None, **extra
             )
+        if status == BerichtStatus.AFGEKEURD:  # refused before or when sending: never unseen
+            signalen.niet_verzonden(resultaat.instelling, berichten, toelichting)
 
 
 def _inhoud_opslaan(berichten: list[RodBericht]) -> None:

@@ -372,7 +372,7 @@ def _correctie(instance, *, door, kanaal) -> str:
         kanaal=kanaal,
         nieuw={"rod_correctie": reden, "rod_teldata": [t.datum.isoformat() for t in geraakt]},
     )
-    instance._rod_teldata = None
+    instance._rod_teldata = instance._rod_correctie = None  # a later save of it gives its own
     return reden
 
 
@@ -385,15 +385,20 @@ def _inschrijving_gewijzigd(instance, gewijzigd, oud, *, door, kanaal) -> None:
     in_wachtrij([instance.pk], reden=_correctie(instance, door=door, kanaal=kanaal))
 
 
+def een_voor_een(instance, oud: dict | None) -> bool:
+    """Must this change of an enrolment be queued on its own? A changed row may need a deletion
+    message (a new key) and one that touched a locked count date carries its correction reason;
+    only a new enrolment that touches no locked date can join a set-based call."""
+    return oud is not None or bool(getattr(instance, "_rod_teldata", None))
+
+
 @afhankelijkheden.samen_voor(_inschrijving_gewijzigd)
 def _inschrijvingen_gewijzigd(rijen: list, *, door, kanaal) -> None:
-    """The same for many enrolments saved in one step (a bulk import): the new ones that touch no
-    locked count date are queued in one set-based call, instead of a call per row; the rest (changed
-    rows, corrections) go through the hook one by one."""
-    nieuw = [i.pk for i, _gewijzigd, oud in rijen if oud is None and not getattr(i, "_rod_teldata", None)]
-    in_wachtrij(nieuw)
+    """The same for many enrolments saved in one step (a bulk import): the new ones are queued in
+    one set-based call, instead of a call per row; the rest go through the hook one by one."""
+    in_wachtrij([i.pk for i, _gewijzigd, oud in rijen if not een_voor_een(i, oud)])
     for i, gewijzigd, oud in rijen:
-        if oud is not None or getattr(i, "_rod_teldata", None):
+        if een_voor_een(i, oud):
             _inschrijving_gewijzigd(i, gewijzigd, oud, door=door, kanaal=kanaal)
 
 

@@ -5,7 +5,7 @@ import datetime
 
 import pytest
 
-from registratie import checks
+from registratie import checks, fase
 from registratie.models import Fasewissel, Inschrijving, Signaal
 from samenwerking.models import AuditRegel, Samenwerkingsovereenkomst
 from tests.factories import LeerrouteFactory, route_leerling
@@ -17,8 +17,8 @@ IN_VO_FASE = D(2026, 3, 1)  # route year 1 of a student who started leerjaar 3 o
 # the start page's stored counts (registratie.tellingen: 4 statements at any size); SQLite splits a
 # bulk insert into batches of 999 parameters, which adds 2 for 50. PostgreSQL stores set-based: a
 # temporary table with its index and statistics, a count, one INSERT for the signals and their
-# audit rows, the keys to close (registratie.checks_opslag).
-MAX_QUERIES = 34
+# audit rows, the keys to close (registratie.checks_opslag), and one for the run's planner settings.
+MAX_QUERIES = 35
 
 
 def run(peildatum):
@@ -287,6 +287,8 @@ def test_each_new_signal_has_its_route_and_one_audit_row_with_its_values():
     assert len(nieuw) == resultaat.aantal_nieuw == len(resultaat.nieuw) > 0
     for s in nieuw:
         assert s.leerroute_id == s.inschrijving.leerroute_id
+        i = s.inschrijving  # the cohort of a vo-inschrijving; none on the mbo side
+        assert s.cohort == (fase.routestartjaar(i.startdatum, i.leerjaar) if i.sector == "vo" else None)
         [regel] = AuditRegel.objects.filter(model="registratie.Signaal", object_id=str(s.pk))
         assert (regel.actie, regel.kanaal, regel.gebruiker_id, regel.oud) == ("create", "job", None, None)
         assert regel.nieuw == audit.snapshot(s)

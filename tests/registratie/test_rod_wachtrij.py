@@ -309,6 +309,45 @@ def test_a_message_that_fails_the_checks_is_rejected_without_its_value(paar):
     assert not RodLevering.objects.exists()  # nothing else was queued: no batch file
 
 
+def test_a_message_our_own_check_refuses_opens_a_signal_for_the_beheerders(client, paar):
+    """Refused before it was sent, it does not vanish in the queue: the instelling's beheerder
+    finds it on the signal list, as a rejection by DUO; a next refusal adds no second signal."""
+    from registratie.models import Leerling
+    from tests.factories import gebruiker_met_rol
+    from tests.login import inloggen
+    from tests.registratie.rod_helpers import open_rod_signalen
+
+    vo, _mbo = paar
+    Leerling.objects.filter(pk=vo.leerling_id).update(bsn="123456789", bsn_hash="x")  # fails the elfproef
+    wachtrij.in_wachtrij([vo.pk])
+    verzenden.verzenden()
+    [signaal] = open_rod_signalen(instelling=vo.instelling)
+    assert signaal.inschrijving_id == vo.pk and signaal.leerling_id == vo.leerling_id
+    assert signaal.regel == "ROD" and signaal.partner_instelling_id == _mbo.instelling_id
+    assert "burgerservicenummer" in signaal.toelichting and "123456789" not in signaal.toelichting
+    assert vo.inschrijvingsvolgnummer in signaal.toelichting
+
+    inloggen(client, gebruiker_met_rol("beheerder", instelling=vo.instelling))
+    r = client.get("/signalen/")
+    assert r.status_code == 200 and vo.inschrijvingsvolgnummer in r.content.decode()
+
+    wachtrij.in_wachtrij([vo.pk])  # queued again, still wrong
+    verzenden.verzenden()
+    assert _berichten(vo, status="afgekeurd").count() == 2
+    assert open_rod_signalen(instelling=vo.instelling).count() == 1
+
+
+def test_a_message_duo_refuses_on_receipt_opens_a_signal_too(paar, weigerend):
+    from tests.registratie.rod_helpers import open_rod_signalen
+
+    vo, _mbo = paar
+    wachtrij.in_wachtrij([vo.pk])
+    weigerend.uitkomsten = [transport.DefinitieveFout("F01: inschrijving onbekend")]
+    verzenden.verzenden()
+    [signaal] = open_rod_signalen(instelling=vo.instelling, inschrijving=vo)
+    assert "F01: inschrijving onbekend" in signaal.toelichting
+
+
 def test_a_change_through_the_api_queues_the_enrolment(paar):
     """Whatever made the change: here an integration's API key (the same write path as the
     screens, the admin and the import)."""

@@ -16,7 +16,7 @@ INDEXEN = {
 
 class Migration(migrations.Migration):
     dependencies = [
-        ("registratie", "0017_signaal_leerroute_persoon"),
+        ("registratie", "0019_signaal_cohort_lijstindexen"),
         ("samenwerking", "0003_api_sleutel"),
     ]
 
