@@ -6,10 +6,9 @@ from __future__ import annotations
 import contextlib
 from pathlib import Path
 
-from django.db import connection
 from django.utils import timezone
 
-from registratie.models import RodBericht, RodLevering, RodLeveringSoort
+from registratie.models import RodLevering, RodLeveringSoort
 from registratie.rod import opslag
 from samenwerking import audit
 from samenwerking.models import AuditActie, Instelling, Kanaal
@@ -19,29 +18,33 @@ def bestandsnaam(brin: str, volgnummer: int, datum) -> str:
     return f"{brin}-rod-berichten-{volgnummer:06d}-{datum:%Y%m%d}.xml"
 
 
-def batch_opslaan(
-    instelling: Instelling, pad: Path, *, sha256: str, plaatsen: tuple, door=None, kanaal: str = Kanaal.JOB
-) -> RodLevering:
-    """Record the batch file at ``pad`` as the instelling's next delivery and link its messages.
-    Call inside the sending run's transaction: a failure leaves neither row nor file."""
+def levering_aanmaken(instelling: Instelling) -> RodLevering:
+    """The instelling's next delivery row, made when the first message of a run goes into the
+    batch, so each message's status and place in the file are written in one UPDATE. Inside the
+    sending run's transaction (the instelling is locked): a run that fails leaves no row."""
     laatste = RodLevering.objects.filter(instelling=instelling).order_by("-volgnummer").first()
-    vandaag = timezone.localdate()
-    levering = RodLevering.objects.create(
+    return RodLevering.objects.create(
         instelling=instelling,
         volgnummer=laatste.volgnummer + 1 if laatste else 1,
-        peildatum=vandaag,
+        peildatum=timezone.localdate(),
         soort=RodLeveringSoort.MUTATIES if laatste else RodLeveringSoort.VOLLEDIG,
-        sha256=sha256,
-        aantal_records=len(plaatsen[0]),
-        aangemaakt_door=door if getattr(door, "is_authenticated", False) else None,
-        kanaal=kanaal,
+        kanaal=Kanaal.JOB,
         formaatversie="2",
     )
-    naam = bestandsnaam(instelling.brin, levering.volgnummer, vandaag)
+
+
+def batch_opslaan(
+    levering: RodLevering, pad: Path, *, sha256: str, aantal: int, door=None, kanaal: str = Kanaal.JOB
+) -> RodLevering:
+    """Store the batch file at ``pad`` as ``levering`` (made by levering_aanmaken; its messages
+    point at it already). Call inside the sending run's transaction: a failure leaves neither row
+    nor file."""
+    levering.sha256, levering.aantal_records, levering.kanaal = sha256, aantal, kanaal
+    levering.aangemaakt_door = door if getattr(door, "is_authenticated", False) else None
+    naam = bestandsnaam(levering.instelling.brin, levering.volgnummer, levering.peildatum)
     levering.bestand.name = opslag.opslaan(levering, naam, pad)
     try:
-        levering.save(update_fields=["bestand"])
-        _plaatsen_opslaan(levering, *plaatsen)
+        levering.save(update_fields=["bestand", "sha256", "aantal_records", "kanaal", "aangemaakt_door"])
         audit.record(
             levering,
             actie=AuditActie.AANGEMAAKT,
@@ -60,22 +63,3 @@ def batch_opslaan(
             levering.bestand.storage.delete(levering.bestand.name)
         raise
     return levering
-
-
-def _plaatsen_opslaan(levering: RodLevering, ids, posities, lengtes) -> None:
-    """Link each message to the batch with its place in it: on PostgreSQL one UPDATE … FROM
-    unnest(arrays) per 5,000 messages, elsewhere one UPDATE per message."""
-    if connection.vendor != "postgresql":
-        for pk, positie, lengte in zip(ids, posities, lengtes, strict=True):
-            RodBericht.objects.filter(pk=pk).update(levering=levering, positie=positie, lengte=lengte)
-        return
-    tabel = connection.ops.quote_name(RodBericht._meta.db_table)
-    with connection.cursor() as cursor:
-        for start in range(0, len(ids), 5000):
-            eind = start + 5000
-            cursor.execute(
-                f"UPDATE {tabel} AS b SET levering_id = %s, positie = v.positie, lengte = v.lengte "
-                "FROM unnest(%s::bigint[], %s::bigint[], %s::integer[]) AS v(id, positie, lengte) "
-                "WHERE b.id = v.id",
-                [levering.pk, list(ids[start:eind]), list(posities[start:eind]), list(lengtes[start:eind])],
-            )

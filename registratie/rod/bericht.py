@@ -332,71 +332,67 @@ def _esc(tekst) -> str:
     return t
 
 
-def _sub(delen: list[str], naam: str, tekst) -> None:
-    if tekst is not None and tekst != "":
-        delen.append(f"<{naam}>{_esc(tekst)}</{naam}>")
+def _el(naam: str, tekst) -> str:
+    """One element, or nothing for an empty value."""
+    if tekst is None or tekst == "":
+        return ""
+    return f"<{naam}>{_esc(tekst)}</{naam}>"
 
 
 def _d(waarde: datetime.date | None) -> str | None:
     return waarde.isoformat() if waarde else None
 
 
+@functools.lru_cache(maxsize=8)
 def _tijd(t: datetime.datetime) -> str:
+    # Cached: every message of a sending run has the run's time.
     return t.astimezone(datetime.UTC).replace(tzinfo=None).isoformat(timespec="seconds") + "Z"
 
 
-def _kop(delen: list[str], b) -> None:
-    delen.append("<kop>")
-    _sub(delen, "documentId", str(b.document_id))
-    _sub(delen, "verzender", b.verzender)
-    _sub(delen, "ontvanger", b.ontvanger)
-    _sub(delen, "tijd", _tijd(b.tijd))
-    delen.append("</kop>")
+def _kop(b) -> str:
+    return (
+        f"<kop>{_el('documentId', str(b.document_id))}{_el('verzender', b.verzender)}"
+        f"{_el('ontvanger', b.ontvanger)}{_el('tijd', _tijd(b.tijd))}</kop>"
+    )
 
 
-def _leerling(delen: list[str], b) -> None:
+def _leerling(b) -> str:
     naam = "burgerservicenummer" if b.nummersoort == "bsn" else "onderwijsnummer"
-    delen.append("<leerling>")
-    _sub(delen, naam, b.nummer)
-    delen.append("</leerling>")
+    return f"<leerling>{_el(naam, b.nummer)}</leerling>"
 
 
-def _periode(delen: list[str], p: Periode) -> None:
-    delen.append("<inschrijvingPeriode>")
-    _sub(delen, "datumBegin", _d(p.begin))
-    _sub(delen, "datumEinde", _d(p.einde))
-    _sub(delen, "vestiging", p.vestiging)
-    _sub(delen, "leerroute", p.leerroute)
-    _sub(delen, "leerroutefase", p.leerroutefase)
-    _sub(delen, "indicatieBekostigbaar", "J" if p.indicatie_bekostigbaar else "N")
+def _periode(p: Periode) -> str:
     if p.crebo is None and p.niveau is None and p.leervorm is None:
-        _sub(delen, "leerjaar", p.leerjaar)
-        _sub(delen, "leerweg", p.leerweg)
+        opleiding = _el("leerjaar", p.leerjaar) + _el("leerweg", p.leerweg)
     else:
-        _sub(delen, "opleidingcode", p.crebo)
-        _sub(delen, "niveau", p.niveau)
-        _sub(delen, "leertraject", p.leervorm)
-    delen.append("</inschrijvingPeriode>")
+        opleiding = _el("opleidingcode", p.crebo) + _el("niveau", p.niveau) + _el("leertraject", p.leervorm)
+    return (
+        f"<inschrijvingPeriode>{_el('datumBegin', _d(p.begin))}{_el('datumEinde', _d(p.einde))}"
+        f"{_el('vestiging', p.vestiging)}{_el('leerroute', p.leerroute)}"
+        f"{_el('leerroutefase', p.leerroutefase)}"
+        f"<indicatieBekostigbaar>{'J' if p.indicatie_bekostigbaar else 'N'}</indicatieBekostigbaar>"
+        f"{opleiding}</inschrijvingPeriode>"
+    )
 
 
 def naar_tekst(bericht: InschrijvingBericht | VerwijderBericht) -> str:
     """The message element as text, without XML declaration (the file batch joins these)."""
-    wortel = "verwijderBericht" if isinstance(bericht, VerwijderBericht) else "inschrijvingBericht"
-    delen = [f'<{wortel} xmlns="{NS}" formaatversie="{FORMAATVERSIE}">']
-    _kop(delen, bericht)
-    if isinstance(bericht, InschrijvingBericht) and bericht.correctie:
-        _sub(delen, "correctie", _ONGELDIG.sub("", bericht.correctie))
-    _leerling(delen, bericht)
-    _sub(delen, "brin", bericht.brin)
-    _sub(delen, "inschrijvingvolgnummer", bericht.volgnummer)
-    if isinstance(bericht, InschrijvingBericht):
-        _sub(delen, "sector", bericht.sector)
-        _sub(delen, "datumInschrijving", _d(bericht.datum_inschrijving))
-        _sub(delen, "geplandeDatumUitschrijving", _d(bericht.geplande_einddatum))
-        _sub(delen, "datumUitschrijving", _d(bericht.datum_uitschrijving))
-        _sub(delen, "redenUitschrijving", bericht.reden_uitschrijving)
-        for p in bericht.perioden:
-            _periode(delen, p)
+    inschrijving = isinstance(bericht, InschrijvingBericht)
+    wortel = "inschrijvingBericht" if inschrijving else "verwijderBericht"
+    delen = [f'<{wortel} xmlns="{NS}" formaatversie="{FORMAATVERSIE}">', _kop(bericht)]
+    if inschrijving and bericht.correctie:
+        delen.append(_el("correctie", _ONGELDIG.sub("", bericht.correctie)))
+    delen.append(_leerling(bericht))
+    delen.append(_el("brin", bericht.brin) + _el("inschrijvingvolgnummer", bericht.volgnummer))
+    if inschrijving:
+        delen.append(
+            _el("sector", bericht.sector)
+            + _el("datumInschrijving", _d(bericht.datum_inschrijving))
+            + _el("geplandeDatumUitschrijving", _d(bericht.geplande_einddatum))
+            + _el("datumUitschrijving", _d(bericht.datum_uitschrijving))
+            + _el("redenUitschrijving", bericht.reden_uitschrijving)
+        )
+        delen.extend(_periode(p) for p in bericht.perioden)
     delen.append(f"</{wortel}>")
     return "".join(delen)
 

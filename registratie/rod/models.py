@@ -277,8 +277,14 @@ class RodBericht(EigenBeheer):
     wachtrij.status_zetten, which writes a RodBerichtStatus row for every change."""
 
     document_id = models.UUIDField(_("document-id"), unique=True, default=uuid.uuid4, editable=False)
+    # No index of their own: rodbericht_lijst_idx and rodbericht_inschrijving_idx lead with these
+    # columns, and every index costs a write per message at a first full delivery (half a million).
     instelling = models.ForeignKey(
-        Instelling, on_delete=models.PROTECT, related_name="rod_berichten", verbose_name=_("instelling")
+        Instelling,
+        on_delete=models.PROTECT,
+        related_name="rod_berichten",
+        verbose_name=_("instelling"),
+        db_index=False,
     )
     inschrijving = models.ForeignKey(
         "registratie.Inschrijving",
@@ -287,6 +293,7 @@ class RodBericht(EigenBeheer):
         blank=True,
         related_name="rod_berichten",
         verbose_name=_("inschrijving"),
+        db_index=False,
     )
     sleutel = models.CharField(_("inschrijvingsvolgnummer"), max_length=20)
     sector = models.CharField(_("kant"), max_length=3, blank=True)

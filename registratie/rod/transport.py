@@ -20,7 +20,6 @@ import dataclasses
 import datetime
 import hashlib
 import tempfile
-from array import array
 from pathlib import Path
 from typing import Protocol
 
@@ -37,6 +36,9 @@ class Ontvangst:
     ontvangen: bool
     tijd: datetime.datetime
     melding: str = ""
+    # A file transport: (levering_id, positie, lengte), the message's place in its batch file,
+    # written with the status (one UPDATE per message).
+    plaats: tuple | None = None
 
 
 class TijdelijkeFout(Exception):
@@ -62,9 +64,7 @@ class BestandTransport:
         self.pad = Path(self._tmp.name) / "batch.xml"
         self._fh = None
         self._sha = hashlib.sha256()
-        # Per message (id, place, length) in three flat arrays: a first full delivery has half a
-        # million messages, and a list of model instances held them all in memory.
-        self.ids, self.posities, self.lengtes = array("q"), array("q"), array("l")
+        self.aantal = 0
         self.levering = None
         self._positie = 0
 
@@ -77,9 +77,11 @@ class BestandTransport:
         self._positie += len(data)
 
     def verzenden(self, bericht, xml: bytes) -> Ontvangst:
+        from registratie.rod import batch
         from registratie.rod.bericht import FORMAATVERSIE, NS
 
         if self._fh is None:
+            self.levering = batch.levering_aanmaken(self.instelling)
             self._fh = open(self.pad, "wb")  # noqa: SIM115 - closed in afronden()
             nu = timezone.now().astimezone(datetime.UTC).replace(tzinfo=None).isoformat(timespec="seconds")
             self._schrijf(
@@ -89,14 +91,13 @@ class BestandTransport:
             )
         if xml.startswith(b"<?xml"):
             xml = xml[xml.index(b"?>") + 2 :].lstrip()
-        self.ids.append(bericht.pk)
-        self.posities.append(self._positie)
-        self.lengtes.append(len(xml))
+        plaats = (self.levering.pk, self._positie, len(xml))
+        self.aantal += 1
         self._schrijf(xml + b"\n")
-        return Ontvangst(document_id=bericht.document_id, ontvangen=False, tijd=timezone.now())
+        return Ontvangst(document_id=bericht.document_id, ontvangen=False, tijd=timezone.now(), plaats=plaats)
 
     def afronden(self, *, door=None, kanaal: str = Kanaal.JOB):
-        """Store the batch as a RodLevering (format 2) and link the messages to it."""
+        """Store the batch file with its RodLevering (format 2; the messages point at it already)."""
         from registratie.rod import batch
         from registratie.rod.bericht import batch_valideren as bericht_valideren
 
@@ -108,15 +109,14 @@ class BestandTransport:
             fouten = bericht_valideren(self.pad)
             if fouten:  # controleren() let something through: send nothing rather than a bad file
                 raise ValueError("batchbestand voldoet niet aan de XSD: " + "; ".join(fouten[:3]))
-            self.levering = batch.batch_opslaan(
-                self.instelling,
+            return batch.batch_opslaan(
+                self.levering,
                 self.pad,
                 sha256=self._sha.hexdigest(),
-                plaatsen=(self.ids, self.posities, self.lengtes),
+                aantal=self.aantal,
                 door=door,
                 kanaal=kanaal,
             )
-            return self.levering
         finally:
             self._tmp.cleanup()
 

@@ -184,14 +184,15 @@ def _bronnen(ids: list[int]) -> dict[int, tuple[fmt.Bron, bool]]:
     """Per enrolment its Bron and whether the student is anonymised: two queries per block."""
     wissels = defaultdict(list)
     for ins_id, ingang, van, naar in (
-        Fasewissel.objects.filter(inschrijving_id__in=ids)
+        Fasewissel.objects.filter(inschrijving_id__in_ids=ids)
         .order_by("ingangsdatum", "id")
         .values_list("inschrijving_id", "ingangsdatum", "van_fase", "naar_fase")
     ):
         wissels[ins_id].append((ingang, van, naar))
     uit = {}
     rijen = (
-        Inschrijving.objects.filter(pk__in=ids)
+        Inschrijving.objects.filter(pk__in_ids=ids)
+        .order_by()
         .annotate(**_BRON_VELDEN)
         .values_list(*_EIGEN, *_BRON_VELDEN, named=True)
     )
@@ -226,7 +227,9 @@ def _vorige(ids: list[int]) -> dict[int, RodBericht]:
     laatste: dict[int, RodBericht] = {}
     for b in (
         RodBericht.objects.filter(
-            inschrijving_id__in=ids, soort=RodBerichtSoort.INSCHRIJVING, status__in=wachtrij.GELEVERD
+            inschrijving_id__in_ids=ids,
+            soort=RodBerichtSoort.INSCHRIJVING,
+            status__in=wachtrij.GELEVERD,
         )
         .filter(Q(inhoud__gt="") | Q(positie__isnull=False))
         .only("pk", "inschrijving_id", "inhoud", "aangemaakt", "levering", "positie", "lengte")
@@ -252,6 +255,7 @@ def _blok_verzenden(blok: list[RodBericht], transport, resultaat: Resultaat, nu)
     bronnen = _bronnen(ids) if ids else {}
     vorige = _vorige(ids) if ids else {}
     uitkomst: dict[tuple, list] = defaultdict(list)  # (status, toelichting) -> messages
+    plaatsen: dict[int, tuple] = {}  # message pk -> its place in a batch file (file transport)
     per_batch = getattr(transport, "bewaart_inhoud", False)
     tijdelijk_op_rij = 0
     for b in blok:
@@ -270,7 +274,8 @@ def _blok_verzenden(blok: list[RodBericht], transport, resultaat: Resultaat, nu)
                 )
                 continue
             m = _bericht_voor(b, bron, vorige.get(b.inschrijving_id), nu)
-            xml = fmt.naar_xml(m)
+            # A batch joins the elements: no XML declaration to write and strip per message.
+            xml = fmt.naar_tekst(m).encode() if per_batch else fmt.naar_xml(m)
             # Every message is checked; a transport that sends one by one also holds it to the XSD
             # (the file batch is validated whole, streaming, when it is closed).
             fouten = fmt.controleren(m) or ([] if per_batch else fmt.valideren(xml))
@@ -298,7 +303,9 @@ def _blok_verzenden(blok: list[RodBericht], transport, resultaat: Resultaat, nu)
         tijdelijk_op_rij = 0
         status = BerichtStatus.ONTVANGEN if ontvangst.ontvangen else BerichtStatus.VERZONDEN
         uitkomst[(status, ontvangst.melding or "")].append(b)
-    _vastleggen(uitkomst, resultaat, nu)
+        if ontvangst.plaats is not None:
+            plaatsen[b.pk] = ontvangst.plaats
+    _vastleggen(uitkomst, resultaat, nu, plaatsen)
 
 
 def _tijdelijk(b: RodBericht, melding: str, nu) -> None:
@@ -319,17 +326,20 @@ def _tijdelijk(b: RodBericht, melding: str, nu) -> None:
     )
 
 
-def _vastleggen(uitkomst: dict, resultaat: Resultaat, nu) -> None:
-    """The outcome of a block: per status one set-based update of status and history, and the
-    content of the messages that went out."""
+def _vastleggen(uitkomst: dict, resultaat: Resultaat, nu, plaatsen: dict) -> None:
+    """The outcome of a block: per status one set-based update of status and history (with the
+    place in the batch file, for a file transport), and the content of the messages that went out."""
     for (status, toelichting), berichten in uitkomst.items():
         resultaat.per_status[status] += len(berichten)
         _inhoud_opslaan([b for b in berichten if b.inhoud or b.soort == RodBerichtSoort.VERWIJDERING])
         verstuurd = status in (BerichtStatus.VERZONDEN, BerichtStatus.ONTVANGEN)
         extra = {"pogingen": F("pogingen") + 1} if verstuurd else {}  # one UPDATE with the status
-        wachtrij.statussen_zetten(
-            [b.pk for b in berichten], status, toelichting=toelichting, tijd=nu, volgende_poging=None, **extra
-        )
+        met_plaats = [b.pk for b in berichten if b.pk in plaatsen]
+        zonder = [b.pk for b in berichten if b.pk not in plaatsen]
+        for ids, plaats in ((met_plaats, [plaatsen[pk] for pk in met_plaats]), (zonder, None)):
+            wachtrij.statussen_zetten(
+                ids, status, toelichting=toelichting, tijd=nu, plaatsen=plaats, volgende_poging=None, **extra
+            )
         if status == BerichtStatus.AFGEKEURD:  # refused before or when sending: never unseen
             signalen.niet_verzonden(resultaat.instelling, berichten, toelichting)
 

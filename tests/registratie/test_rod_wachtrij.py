@@ -271,6 +271,31 @@ def test_each_message_is_read_back_from_its_place_in_a_batch_of_many_chunks(monk
         assert gelezen.document_id == b.document_id and gelezen.volgnummer == b.sleutel
 
 
+@pytest.mark.postgres
+def test_a_delivery_costs_the_same_queries_for_few_and_for_more_messages():
+    """The sending job is set-based per block (one query per kind of row, ids as one array, the
+    status and the place in the batch file in one UPDATE): its query count does not grow with
+    the number of messages."""
+    from django.db import connection
+    from django.test.utils import CaptureQueriesContext
+
+    route = route_met_vestigingen()
+
+    def levering(n: int) -> int:
+        ids = [leerling_in_route(route)[0].pk for _ in range(n)]
+        wachtrij.in_wachtrij(ids)
+        with CaptureQueriesContext(connection) as q:
+            (r,) = [r for r in verzenden.verzenden() if r.per_status.get("verzonden")]
+        berichten = RodBericht.objects.filter(inschrijving_id__in=ids)
+        assert r.per_status == {"verzonden": n}
+        assert RodLevering.objects.get(pk=r.levering_id).aantal_records == n
+        assert {(b.status, b.levering_id) for b in berichten} == {("verzonden", r.levering_id)}
+        assert len({b.positie for b in berichten}) == n  # each its own place in the batch
+        return len(q)
+
+    assert levering(3) == levering(12)
+
+
 def test_a_message_that_fails_the_checks_is_rejected_without_its_value(paar):
     vo, _mbo = paar
     from registratie.models import Leerling
