@@ -28,6 +28,7 @@ from registratie import checks, fase
 from registratie.models import Inschrijving, RedenEinde, Signaal
 from registratie.review.selectors import afhandelbaar_q
 from registratie.selectors import SIGNAAL_OPEN, signalen_voor
+from samenwerking import scope
 
 KLAAR, ZONDER_MBO, GEBLOKKEERD = "klaar", "zonder_mbo", "geblokkeerd"
 
@@ -124,6 +125,27 @@ def _per_datum_en_blok(user, leerroute: int | None) -> list[tuple]:
             (*v_params, *b_params),
         )
         return cursor.fetchall()
+
+
+def moet_route_kiezen(user, leerroute: int | None) -> bool:
+    """A user who sees every instelling chooses a route first. Grouping every open proposal of the
+    country by cohort, blocking rule and "has an mbo enrolment on the date" relates all of them
+    to every mbo enrolment (at 250,000 students 62,000 proposals and 249,000 enrolments: 140–180
+    ms, growing with the country); one route, or a school's or agreement's scope, stays small."""
+    return leerroute is None and scope.scope_for(user).alles
+
+
+def routes_met_voorstellen(user) -> list[tuple[int, str, int]]:
+    """(route, name, open proposals) of every route with one: one GROUP BY, by name."""
+    aantallen = dict(
+        _voorstellen(user)
+        .order_by()
+        .values("leerroute_id")
+        .annotate(n=Count("*"))
+        .values_list("leerroute_id", "n")
+    )
+    namen = Leerroute.objects.filter(pk__in=aantallen).values_list("pk", "naam")
+    return sorted(((pk, naam, aantallen[pk]) for pk, naam in namen), key=lambda r: (r[1], r[0]))
 
 
 def per_route_en_cohort(user, leerroute: int | None = None) -> list[RouteCohort]:

@@ -112,11 +112,18 @@ def bulk_voortgang(request, pk):
 def overgangen_lijst(request):
     """The year's transitions per route and cohort, with an action per group."""
     leerroute = selectors.geheel(request.GET.get("leerroute"))
+    if overgangen.moet_route_kiezen(request.user, leerroute):
+        return render(
+            request,
+            "registratie/overgangen.html",
+            {"routes": overgangen.routes_met_voorstellen(request.user), "route_kiezen": True},
+        )
     return render(
         request,
         "registratie/overgangen.html",
         {
             "groepen": overgangen.per_route_en_cohort(request.user, leerroute),
             "kan_beslissen": _kan_beslissen(request.user),
+            "alle_routes": leerroute is not None and scope.scope_for(request.user).alles,
         },
     )

@@ -3,6 +3,7 @@ background task (issue 13), driven through the pages as the demo coordinator."""
 
 import pytest
 from django.urls import reverse
+from django.utils.html import escape
 
 from config.celery import app as celery_app
 from registratie.jobs.models import JobStatus
@@ -187,6 +188,31 @@ def test_transitions_per_route_and_cohort_add_up_to_the_open_proposals(wereld):
     groepen = antwoord.context["groepen"]
     totaal = sum(g.klaar + g.zonder_mbo + sum(g.geblokkeerd.values()) for g in groepen)
     assert totaal == _voorstellen(coordinator).count() > 0
+
+
+def test_the_national_view_asks_for_a_route_first_and_each_route_shows_its_groups(wereld):
+    """The applicatiebeheerder sees every instelling: a list of routes with their open proposals;
+    each route's own page then has the groups of that route, adding up to the same number."""
+    beheer = bench_paginas.ingelogd(Gebruiker.objects.get(username="demo-applicatiebeheer"))
+    antwoord = beheer.get(reverse("registratie:overgangen"))
+    assert antwoord.status_code == 200 and "groepen" not in antwoord.context
+    routes = antwoord.context["routes"]
+    assert routes and sum(n for _, _, n in routes) == _voorstellen_van(
+        Gebruiker.objects.get(username="demo-applicatiebeheer")
+    )
+    for pk, naam, n in routes:
+        assert f'<a href="?leerroute={pk}">{escape(naam)}</a>' in antwoord.content.decode()
+        route = beheer.get(reverse("registratie:overgangen"), {"leerroute": pk})
+        assert '<a href="?">Alle routes</a>' in route.content.decode()
+        groepen = route.context["groepen"]
+        assert {g.leerroute for g in groepen} == {pk}
+        assert sum(g.klaar + g.zonder_mbo + sum(g.geblokkeerd.values()) for g in groepen) == n
+
+
+def _voorstellen_van(user) -> int:
+    from registratie.review import overgangen
+
+    return overgangen._voorstellen(user).count()
 
 
 def test_applying_a_ready_group_moves_every_student_of_it(wereld, eager):
