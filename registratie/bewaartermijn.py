@@ -48,7 +48,15 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from registratie import locks
-from registratie.models import Inschrijving, Leerling, RodStand, Signaal, SignaalStatus, Uitstroom
+from registratie.models import (
+    SIGNAAL_OPEN,
+    Inschrijving,
+    Leerling,
+    RodStand,
+    Signaal,
+    SignaalStatus,
+    Uitstroom,
+)
 from samenwerking import audit
 from samenwerking.models import AuditActie, AuditRegel, Kanaal
 
@@ -57,7 +65,6 @@ logger = logging.getLogger(__name__)
 LOCK_NAAM = "anonimiseren"
 PLAATSHOUDER = "Geanonimiseerd"  # Leerling.achternaam is required
 GEANONIMISEERD = "(geanonimiseerd)"  # what replaces a personal value in the audit trail
-SIGNAAL_OPEN = (SignaalStatus.OPEN, SignaalStatus.OVERGEDRAGEN)
 ROD_BRON = "rod"
 
 # Keys of the audit JSON that can hold personal data, in rows about a student, their uitstroom or

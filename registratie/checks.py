@@ -30,16 +30,16 @@ from django.utils.translation import get_language, gettext
 
 from registratie import checks_afhankelijk, checks_opslag, fase, locks, monitoring
 from registratie.models import (
+    SIGNAAL_OPEN,
     Fasewissel,
     Inschrijving,
     RedenEinde,
     Signaal,
-    SignaalStatus,
 )
 
 BRON = "fasecontrole"
 LOCK_NAAM = "check_phases"
-OPEN = (SignaalStatus.OPEN, SignaalStatus.OVERGEDRAGEN)
+OPEN = SIGNAAL_OPEN
 REGEL_OVERGANG = "R-INS-1"  # a proposed transition: from route year 3 the mbo-fase (on 1 August)
 _STROOM = 2000  # rows per fetch of a rule's streamed query
 

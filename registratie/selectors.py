@@ -8,17 +8,15 @@ from dataclasses import dataclass, field
 from leerroute.models import Leerroute
 from registratie import fase
 from registratie.models import (
+    SIGNAAL_OPEN,
     Bestemming,
     Leerling,
     Signaal,
-    SignaalStatus,
     UitstroomReden,
 )
 from registratie.rod.services import BRON as BRON_ROD
 from samenwerking import scope
 from samenwerking.paginering import verschillende_waarden
-
-SIGNAAL_OPEN = (SignaalStatus.OPEN, SignaalStatus.OVERGEDRAGEN)
 
 
 def signalen_voor(user, *, regel: str = "", status: str = "open", bron: str = ""):

@@ -15,6 +15,7 @@ from django.utils.translation import gettext as _
 
 from registratie import checks_afhankelijk, rules
 from registratie.models import (
+    SIGNAAL_OPEN,
     Fase,
     Fasewissel,
     Inschrijving,
@@ -163,8 +164,6 @@ def bsn_bekeken(*, leerling: Leerling, door, kanaal: str = Kanaal.UI) -> None:
 
 
 # --- signals: the coordinator's review (registratie.checks raises them) ------------------------------
-
-SIGNAAL_OPEN = (SignaalStatus.OPEN, SignaalStatus.OVERGEDRAGEN)
 
 
 def _open_signaal(signaal: Signaal) -> Signaal:

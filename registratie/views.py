@@ -105,9 +105,8 @@ def _uitvoeren(request, signaal, actie, succes):
 def _met_correctiereden(gegevens: dict, actie):
     """Run ``actie`` on the form's data without the ROD correction reason, with that reason given
     for a change after a count date's deadline (registratie.rod.teldata)."""
-    gegevens = dict(gegevens)
-    with teldata.correctie(gegevens.pop(teldata.VELD, "")):
-        return actie(gegevens)
+    with teldata.correctie_uit(gegevens) as rest:
+        return actie(rest)
 
 
 def _ongeldig(request, signaal, melding: str):

@@ -68,9 +68,8 @@ class UitstroomViewSet(mixins.CreateModelMixin, ScopedReadOnlyViewSet):
     filterset_fields = ["leerling", "leerroute", "reden", "bestemming"]
 
     def perform_create(self, serializer):
-        gegevens = dict(serializer.validated_data)
         # A reason sent is the correction reason of a change after a ROD count date's deadline.
-        with teldata.correctie(gegevens.pop(teldata.VELD, "")):
+        with teldata.correctie_uit(serializer.validated_data) as gegevens:
             uitstroom = Uitstroom(**gegevens)
             services.uitstroom_vastleggen(uitstroom=uitstroom, door=self.request.user, kanaal=Kanaal.API)
         serializer.instance = uitstroom

@@ -13,7 +13,14 @@ from registratie.models import Inschrijving, Leerling
 from samenwerking import scope
 from samenwerking.models import Instelling, Samenwerkingsovereenkomst
 
-__all__ = ["Signaal", "SignaalQuerySet", "SignaalStatus", "route_en_cohort", "route_en_cohort_qs"]
+__all__ = [
+    "SIGNAAL_OPEN",
+    "Signaal",
+    "SignaalQuerySet",
+    "SignaalStatus",
+    "route_en_cohort",
+    "route_en_cohort_qs",
+]
 
 
 class SignaalStatus(models.TextChoices):
@@ -21,6 +28,11 @@ class SignaalStatus(models.TextChoices):
     OVERGEDRAGEN = "overgedragen", _("overgedragen aan een school")
     OPGELOST = "opgelost", _("opgelost")
     AFGEWEZEN = "afgewezen", _("afgewezen")
+
+
+# A signal still to be dealt with: open, or handed over to a school. One definition for every
+# module that asks (checks, selectors, services, ROD, retention).
+SIGNAAL_OPEN = (SignaalStatus.OPEN, SignaalStatus.OVERGEDRAGEN)
 
 
 def route_en_cohort_qs():

@@ -9,18 +9,17 @@ from django.db.models.fields import BooleanField
 from django.db.models.functions import MD5, Cast, Coalesce, Collate
 
 from registratie.models import (
+    SIGNAAL_OPEN,
     Inschrijving,
     RedenEinde,
     RodLevering,
     RodMutatie,
     RodStand,
     RodTerugkoppelingStatus,
-    SignaalStatus,
 )
 from samenwerking import scope
 from samenwerking.models import Instelling
 
-SIGNAAL_OPEN = (SignaalStatus.OPEN, SignaalStatus.OVERGEDRAGEN)
 CORRECTIE = RedenEinde.CORRECTIE
 
 

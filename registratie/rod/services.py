@@ -14,14 +14,16 @@ This module keeps the names the rest of the code (and older imports) use.
 
 from __future__ import annotations
 
-from registratie.models import RodLevering
+from registratie.models import (
+    SIGNAAL_OPEN,  # noqa: F401
+    RodLevering,
+)
 from registratie.rod.v1_bouwen import (  # noqa: F401
     BATCH,
     BRON,
     DEZE_LEVERING,
     INGETROKKEN_HASH,
     LOCK,
-    SIGNAAL_OPEN,
     signaal_sleutel_afgekeurd,
     signaal_sleutel_vastgehouden,
     zout,

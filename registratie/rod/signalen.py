@@ -12,14 +12,14 @@ from __future__ import annotations
 
 from django.utils.translation import gettext as _
 
-from registratie.models import Inschrijving, Signaal, SignaalStatus
+from registratie.models import SIGNAAL_OPEN, Inschrijving, Signaal
 from registratie.rod import selectors
 from samenwerking import audit
 from samenwerking.models import AuditActie, Instelling, Kanaal
 
 BRON = "rod"
 REGEL = "ROD"
-OPEN = (SignaalStatus.OPEN, SignaalStatus.OVERGEDRAGEN)
+OPEN = SIGNAAL_OPEN
 
 
 def openen(

@@ -56,6 +56,15 @@ def correctie(reden: str):
         _reden.reset(token)
 
 
+@contextlib.contextmanager
+def correctie_uit(gegevens: dict):
+    """``correctie()`` with the reason taken from a form's or serializer's data (``VELD``); yields
+    the data without it, for the service that takes the rest."""
+    rest = dict(gegevens)
+    with correctie(rest.pop(VELD, "")):
+        yield rest
+
+
 def correctiereden(instance) -> str:
     """The correction reason given for a change of ``instance``: set on the instance by a form
     (``_rod_correctie``) or around the change with ``correctie()``."""

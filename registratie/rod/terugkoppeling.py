@@ -27,6 +27,7 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from registratie.models import (
+    SIGNAAL_OPEN,
     BerichtStatus,
     Inschrijving,
     MeldingErnst,
@@ -43,7 +44,6 @@ from samenwerking import audit
 from samenwerking.logfilter import maskeer_nummers
 from samenwerking.models import AuditActie, Instelling, Kanaal
 
-SIGNAAL_OPEN = signalen.OPEN
 BLOK = 500  # keys per query (SQLite allows 999 parameters)
 BEOORDEELBAAR = (BerichtStatus.VERZONDEN, BerichtStatus.ONTVANGEN)  # may still become final
 

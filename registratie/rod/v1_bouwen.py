@@ -17,7 +17,6 @@ from registratie.fase import schooljaar
 from registratie.models import (
     RodMutatie,
     RodTerugkoppelingStatus,
-    SignaalStatus,
 )
 from registratie.rod import format, selectors
 from samenwerking.models import Instelling
@@ -25,7 +24,6 @@ from samenwerking.models import Instelling
 BRON = "rod"
 LOCK = "rod_export"
 BATCH = 2000
-SIGNAAL_OPEN = (SignaalStatus.OPEN, SignaalStatus.OVERGEDRAGEN)
 INGETROKKEN_HASH = "-"  # RodStand.hash of a withdrawn key
 DEZE_LEVERING = -1  # placeholder for the delivery's id until its row exists
 

@@ -12,6 +12,7 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from registratie.models import (
+    SIGNAAL_OPEN,
     RodLevering,
     RodStand,
     Signaal,
@@ -21,7 +22,6 @@ from registratie.rod import selectors
 from registratie.rod.v1_bouwen import (
     BRON,
     DEZE_LEVERING,
-    SIGNAAL_OPEN,
     _Stapels,
     signaal_sleutel_afgekeurd,
     signaal_sleutel_vastgehouden,

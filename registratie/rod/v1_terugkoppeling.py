@@ -15,6 +15,7 @@ from django.db import transaction
 from django.utils.translation import gettext as _
 
 from registratie.models import (
+    SIGNAAL_OPEN,
     RodLevering,
     RodLeveringStatus,
     RodMutatie,
@@ -27,7 +28,6 @@ from registratie.rod import format, format_lezen, selectors
 from registratie.rod.v1_bouwen import (
     BATCH,
     BRON,
-    SIGNAAL_OPEN,
     signaal_sleutel_afgekeurd,
 )
 from samenwerking import audit

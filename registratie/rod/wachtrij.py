@@ -106,10 +106,9 @@ def statussen_zetten(
     in the same UPDATE (a second UPDATE of the row cost as much again at a first delivery)."""
     if not bericht_ids:
         return 0
-    if plaatsen is not None:
-        tijd = tijd or timezone.now()
-        return _statussen_met_plaats(bericht_ids, plaatsen, status, toelichting, tijd, velden)
     tijd = tijd or timezone.now()
+    if plaatsen is not None:
+        return _statussen_met_plaats(bericht_ids, plaatsen, status, toelichting, tijd, velden)
     n = 0
     for blok in _blokken(bericht_ids):
         n += (
