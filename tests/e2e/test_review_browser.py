@@ -157,3 +157,27 @@ def test_monitoring_csv_matches_the_table(coordinator, live_server, uitvoer):
     assert regels[0] == ["Peildatum", demo.PEILDATUM.isoformat()]
     assert [[c.strip() for c in r] for r in regels[2:]] == tabel
     page.screenshot(path=str(uitvoer / "monitoring.png"), full_page=True)
+
+
+def test_the_applicatiebeheerder_picks_a_route_and_sees_its_transitions(page, live_server, uitvoer):
+    """Seeing every instelling, the transitions page first lists the routes with their open
+    proposals; a route's link opens its groups per cohort, with a way back to all routes."""
+    demo.genereer(studenten=40, seed=5)
+    checks.check_phases(peildatum=demo.PEILDATUM)
+    route_id, naam = _route_met_voorstellen()
+    open_voor = Signaal.objects.filter(
+        status="open", regel="R-INS-1", voorgestelde_datum__isnull=False, leerroute_id=route_id
+    ).count()
+    login(page, live_server, "demo-applicatiebeheer", demo.WACHTWOORD)
+    page.goto(f"{live_server.url}/signalen/overgangen/")
+    rij = page.locator("#routes tbody tr", has_text=naam)
+    assert rij.locator("td").nth(1).inner_text() == str(open_voor)
+    page.screenshot(path=str(uitvoer / "routes.png"), full_page=True)
+    rij.get_by_role("link", name=naam).click()
+    page.wait_for_load_state()
+    assert f"leerroute={route_id}" in page.url
+    groepen = page.locator("#overgangen tbody tr")
+    assert groepen.count() > 0 and all(naam in t for t in groepen.all_inner_texts())
+    page.get_by_role("link", name="Alle routes").click()
+    page.wait_for_load_state()
+    assert page.locator("#routes").is_visible()
