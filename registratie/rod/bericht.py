@@ -18,6 +18,7 @@ import dataclasses
 import datetime
 import functools
 import re
+import threading
 import uuid
 from pathlib import Path
 
@@ -561,18 +562,31 @@ def lezen(xml: bytes) -> InschrijvingBericht | VerwijderBericht:
     return lezen_element(_parse(xml))
 
 
-def batch_valideren(pad) -> list[str]:
-    """A whole batch file against the XSD, streaming (libxml2 validates while it parses; memory
-    stays flat): the safety net behind controleren() for the file transport."""
+def batch_kop(brin: str, aangemaakt: datetime.datetime) -> str:
+    """The opening of a batch file up to its first message (the file transport)."""
+    return (
+        f'<berichtenBatch xmlns="{NS}" formaatversie="{FORMAATVERSIE}"><brin>{_esc(brin)}</brin>'
+        f"<aangemaakt>{_tijd(aangemaakt)}</aangemaakt>"
+    )
+
+
+_DRAAD = threading.local()
+
+
+def blok_valideren(kop: str, berichten: list[bytes]) -> list[str]:
+    """A block of a batch's messages against the XSD, as a batch of their own with the file's
+    opening (element and line within the block, never a value). Runs in the file transport's
+    validator thread: a schema of its own there, since an lxml validator keeps its error log."""
+    if not hasattr(_DRAAD, "schema"):
+        _DRAAD.schema = etree.XMLSchema(etree.parse(str(XSD)))
+    xml = b"".join([kop.encode(), b"\n", b"\n".join(berichten), b"\n</berichtenBatch>"])
     try:
-        berichten = (_q("inschrijvingBericht"), _q("verwijderBericht"))
-        for _event, el in etree.iterparse(str(pad), tag=berichten, schema=schema(), **_SCHEMA_OPTS):
-            el.clear()  # only the message-level events reach Python; the XSD sees everything
-            while el.getprevious() is not None:
-                del el.getparent()[0]
+        el = etree.fromstring(xml, etree.XMLParser(**_SCHEMA_OPTS))
     except etree.XMLSyntaxError as exc:
-        return [f"regel {exc.lineno}: {_zonder_waarde(str(exc))}"]
-    return []
+        return [f"geen geldige XML: regel {exc.lineno}"]
+    if _DRAAD.schema.validate(el):
+        return []
+    return [f"regel {e.line}: {_zonder_waarde(e.message)}" for e in _DRAAD.schema.error_log]
 
 
 def batch_lezen(xml: bytes) -> list[InschrijvingBericht | VerwijderBericht]:

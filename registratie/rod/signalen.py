@@ -10,9 +10,10 @@ signal also names the route's agreement and the partner school, so they see it t
 
 from __future__ import annotations
 
+from django.utils import timezone
 from django.utils.translation import gettext as _
 
-from registratie.models import SIGNAAL_OPEN, Inschrijving, Signaal
+from registratie.models import SIGNAAL_OPEN, Inschrijving, Signaal, SignaalStatus
 from registratie.rod import selectors
 from samenwerking import audit
 from samenwerking.models import AuditActie, Instelling, Kanaal
@@ -61,8 +62,55 @@ def openen(
     return signaal
 
 
+def sluiten(signalen, afhandeling: str, *, door=None, kanaal: str = Kanaal.JOB) -> int:
+    """Solve the open signals among ``signalen`` (a queryset), audited; returns how many."""
+    n = 0
+    for signaal in signalen.filter(status__in=OPEN):
+        oud = audit.snapshot(signaal)
+        signaal.status = SignaalStatus.OPGELOST
+        signaal.gesloten_op = timezone.now()
+        signaal.afhandeling = afhandeling
+        signaal.save(update_fields=["status", "gesloten_op", "afhandeling"])
+        audit.record(
+            signaal,
+            actie=AuditActie.GEWIJZIGD,
+            door=door,
+            kanaal=kanaal,
+            oud=oud,
+            nieuw=audit.snapshot(signaal),
+        )
+        n += 1
+    return n
+
+
 def niet_verzonden_sleutel(brin: str, sleutel: str) -> str:
     return f"rod-niet-verzonden:{brin}:{sleutel}"
+
+
+def open_weigeringen(instelling: Instelling) -> dict[str, int]:
+    """The instelling's open signals of messages the job could not send, by cause (usually none):
+    read once per run, so a message that goes out after all solves its signal without a query."""
+    return dict(
+        Signaal.objects.filter(
+            instelling=instelling,
+            bron=BRON,
+            sleutel__startswith=niet_verzonden_sleutel(instelling.brin, ""),
+            status__in=OPEN,
+        ).values_list("sleutel", "pk")
+    )
+
+
+def alsnog_verzonden(open_signalen: dict[str, int], instelling: Instelling, berichten: list) -> int:
+    """Messages that went out after an earlier refusal: that refusal's signal is solved (and
+    taken out of ``open_signalen``)."""
+    sleutels = {niet_verzonden_sleutel(instelling.brin, b.sleutel) for b in berichten}
+    ids = [open_signalen.pop(s) for s in sleutels & open_signalen.keys()]
+    if not ids:
+        return 0
+    return sluiten(
+        Signaal.objects.filter(pk__in=ids),
+        _("Het bericht is alsnog verzonden (%(d)s).") % {"d": timezone.localdate().strftime("%d-%m-%Y")},
+    )
 
 
 def niet_verzonden(

@@ -27,7 +27,6 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from registratie.models import (
-    SIGNAAL_OPEN,
     BerichtStatus,
     Inschrijving,
     MeldingErnst,
@@ -36,7 +35,6 @@ from registratie.models import (
     RodTerugkoppelingMelding,
     RodTerugkoppelingRegel,
     Signaal,
-    SignaalStatus,
 )
 from registratie.rod import selectors, signalen, wachtrij
 from registratie.rod import terugkoppeling_xml as tx
@@ -287,25 +285,16 @@ def _signalen_sluiten(inst, rijen: list, *, door, kanaal) -> None:
     """DUO no longer rejects these enrolments on these count dates: their open signals (found in
     one query; usually none) are solved."""
     sleutels = [signaal_sleutel(inst.brin, rij.sleutel, rij.teldatum) for rij in rijen]
+    afhandeling = _("DUO keurt de inschrijving niet meer af (terugkoppeling van %(d)s).") % {
+        "d": timezone.localdate().strftime("%d-%m-%Y")
+    }
     for start in range(0, len(sleutels), BLOK):
-        for signaal in Signaal.objects.filter(
-            sleutel__in=sleutels[start : start + BLOK], status__in=SIGNAAL_OPEN
-        ):
-            oud = audit.snapshot(signaal)
-            signaal.status = SignaalStatus.OPGELOST
-            signaal.gesloten_op = timezone.now()
-            signaal.afhandeling = _("DUO keurt de inschrijving niet meer af (terugkoppeling van %(d)s).") % {
-                "d": timezone.localdate().strftime("%d-%m-%Y")
-            }
-            signaal.save(update_fields=["status", "gesloten_op", "afhandeling"])
-            audit.record(
-                signaal,
-                actie=AuditActie.GEWIJZIGD,
-                door=door,
-                kanaal=kanaal,
-                oud=oud,
-                nieuw=audit.snapshot(signaal),
-            )
+        signalen.sluiten(
+            Signaal.objects.filter(sleutel__in=sleutels[start : start + BLOK]),
+            afhandeling,
+            door=door,
+            kanaal=kanaal,
+        )
 
 
 def _accepteren_als_klaar(regel: RodTerugkoppelingRegel, toelichting: str = "") -> None:

@@ -23,6 +23,7 @@ import contextlib
 import dataclasses
 import datetime
 import logging
+import uuid
 from collections import defaultdict
 
 from django.conf import settings
@@ -35,12 +36,12 @@ from registratie import locks
 from registratie.models import (
     BerichtStatus,
     Fasewissel,
-    Inschrijving,
     RodBericht,
     RodBerichtSoort,
+    RodLevering,
 )
 from registratie.rod import bericht as fmt
-from registratie.rod import signalen, wachtrij
+from registratie.rod import opslag, signalen, wachtrij
 from registratie.rod import transport as tp
 from samenwerking.models import Instelling, Kanaal
 
@@ -67,6 +68,8 @@ class Resultaat:
     levering_id: int | None = None
     gestopt: str = ""  # why the run stopped early for this instelling
     fout: str = ""
+    # Open signals of earlier refusals, by cause: solved when their message goes out after all.
+    weigeringen: dict = dataclasses.field(default_factory=dict, repr=False)
 
     @property
     def aantal(self) -> int:
@@ -119,18 +122,14 @@ def instelling_verzenden(instelling: Instelling, *, door=None, kanaal: str = Kan
             # One run per instelling at a time (PostgreSQL); the lock above guards the job as a whole.
             list(Instelling.objects.select_for_update().filter(pk=instelling.pk).values_list("pk"))
             nu = timezone.now()
+            resultaat.weigeringen = signalen.open_weigeringen(instelling)
             vanaf = 0
             while not resultaat.gestopt:
                 # Locked: a change committed meanwhile waits, then queues a new message (wachtrij).
-                blok = list(
-                    RodBericht.objects.select_for_update()
-                    .filter(instelling=instelling, status=BerichtStatus.IN_WACHTRIJ, pk__gt=vanaf)
-                    .filter(Q(volgende_poging__isnull=True) | Q(volgende_poging__lte=nu))
-                    .order_by("pk")[:BLOK]
-                )
+                blok = _blok_lezen(instelling, vanaf, nu)
                 if not blok:
                     break
-                vanaf = blok[-1].pk
+                vanaf = blok[-1][0].pk
                 _blok_verzenden(blok, transport, resultaat, nu)
                 if settings.DEBUG:
                     reset_queries()
@@ -153,118 +152,166 @@ def instelling_verzenden(instelling: Instelling, *, door=None, kanaal: str = Kan
 # ------------------------------------------------------------------------------------------ building
 
 
+@dataclasses.dataclass(slots=True)
+class Wachtend:
+    """A queued message as the job reads it: plain values, no model instance (a first full
+    delivery reads half a million). The rare paths that change one (a temporary error, a
+    refusal's signal) load the model instance."""
+
+    pk: int
+    document_id: uuid.UUID
+    soort: str
+    inschrijving_id: int | None
+    sleutel: str
+    correctie: str
+    aangemaakt: datetime.datetime
+    pogingen: int
+    inhoud: str
+    levering_id: int | None
+    positie: int | None
+    lengte: int | None
+
+
+_BERICHT_VELDEN = tuple(f.name for f in dataclasses.fields(Wachtend) if f.name != "pk")
+# What a message is built from, read with the queued message in the same query.
 _BRON_VELDEN = {
-    "brin": F("instelling__brin"),
-    "sleutel": F("inschrijvingsvolgnummer"),
-    "bsn": F("leerling__bsn"),
-    "onderwijsnummer": F("leerling__onderwijsnummer"),
-    "geanonimiseerd": F("leerling__geanonimiseerd_op"),
-    "vestiging_code": F("vestiging__code"),
-    "vo_vestiging_code": F("leerroute__vo_vestiging__code"),
-    "mbo_vestiging_code": F("leerroute__mbo_vestiging__code"),
-    "crebo": F("kwalificatie__crebo"),
-    "niveau": F("kwalificatie__niveau"),
-}
-_EIGEN = (
-    "id",
-    "sector",
-    "opleidingskenmerk",
-    "fase",
-    "startdatum",
-    "geplande_einddatum",
-    "einddatum",
-    "reden_einde",
-    "leerjaar",
-    "leerweg",
-    "leervorm",
-)
-
-
-def _bronnen(ids: list[int]) -> dict[int, tuple[fmt.Bron, bool]]:
-    """Per enrolment its Bron and whether the student is anonymised: two queries per block."""
-    wissels = defaultdict(list)
-    for ins_id, ingang, van, naar in (
-        Fasewissel.objects.filter(inschrijving_id__in_ids=ids)
-        .order_by("ingangsdatum", "id")
-        .values_list("inschrijving_id", "ingangsdatum", "van_fase", "naar_fase")
-    ):
-        wissels[ins_id].append((ingang, van, naar))
-    uit = {}
-    rijen = (
-        Inschrijving.objects.filter(pk__in_ids=ids)
-        .order_by()
-        .annotate(**_BRON_VELDEN)
-        .values_list(*_EIGEN, *_BRON_VELDEN, named=True)
-    )
-    for r in rijen:
-        route_vestiging = r.vo_vestiging_code if r.sector == "vo" else r.mbo_vestiging_code
-        bron = fmt.Bron(
-            brin=r.brin,
-            sleutel=r.sleutel,
-            sector=r.sector,
-            bsn=r.bsn,
-            onderwijsnummer=r.onderwijsnummer,
-            opleidingskenmerk=r.opleidingskenmerk,
-            fase=r.fase,
-            startdatum=r.startdatum,
-            geplande_einddatum=r.geplande_einddatum,
-            einddatum=r.einddatum,
-            reden_einde=r.reden_einde,
-            vestiging=r.vestiging_code or route_vestiging,
-            leerjaar=r.leerjaar,
-            leerweg=r.leerweg or None,
-            crebo=r.crebo,
-            niveau=r.niveau,
-            leervorm=r.leervorm or None,
-            wissels=wissels.get(r.id, []),
+    "i_brin": F("inschrijving__instelling__brin"),
+    "i_sleutel": F("inschrijving__inschrijvingsvolgnummer"),
+    "i_bsn": F("inschrijving__leerling__bsn"),
+    "i_onderwijsnummer": F("inschrijving__leerling__onderwijsnummer"),
+    "i_geanonimiseerd": F("inschrijving__leerling__geanonimiseerd_op"),
+    "i_vestiging": F("inschrijving__vestiging__code"),
+    "i_vo_vestiging": F("inschrijving__leerroute__vo_vestiging__code"),
+    "i_mbo_vestiging": F("inschrijving__leerroute__mbo_vestiging__code"),
+    "i_crebo": F("inschrijving__kwalificatie__crebo"),
+    "i_niveau": F("inschrijving__kwalificatie__niveau"),
+    **{
+        f"i_{veld}": F(f"inschrijving__{veld}")
+        for veld in (
+            "sector",
+            "opleidingskenmerk",
+            "fase",
+            "startdatum",
+            "geplande_einddatum",
+            "einddatum",
+            "reden_einde",
+            "leerjaar",
+            "leerweg",
+            "leervorm",
         )
-        uit[r.id] = (bron, r.geanonimiseerd is not None)
-    return uit
+    },
+}
 
 
-def _vorige(ids: list[int]) -> dict[int, RodBericht]:
-    """Per enrolment the last message that went out (its periods are the history to keep)."""
-    laatste: dict[int, RodBericht] = {}
-    for b in (
+def _blok_lezen(instelling: Instelling, vanaf: int, nu) -> list[tuple[Wachtend, fmt.Bron | None, bool]]:
+    """The next block of due messages (locked), each with its Bron and whether the student is
+    anonymised: one query for the block, one for its fase changes."""
+    rijen = list(
+        RodBericht.objects.select_for_update(of=("self",))
+        .filter(instelling=instelling, status=BerichtStatus.IN_WACHTRIJ, pk__gt=vanaf)
+        .filter(Q(volgende_poging__isnull=True) | Q(volgende_poging__lte=nu))
+        .order_by("pk")
+        .annotate(**_BRON_VELDEN)
+        .values_list("pk", *_BERICHT_VELDEN, *_BRON_VELDEN)[:BLOK]
+    )
+    n = 1 + len(_BERICHT_VELDEN)
+    wissels = _wissels([r[3] for r in rijen if r[n] is not None])
+    return [_uit_rij(r[:n], dict(zip(_BRON_VELDEN, r[n:], strict=True)), wissels) for r in rijen]
+
+
+def _wissels(ids: list[int]) -> dict[int, list]:
+    per = defaultdict(list)
+    if ids:
+        for ins_id, ingang, van, naar in (
+            Fasewissel.objects.filter(inschrijving_id__in_ids=ids)
+            .order_by("ingangsdatum", "id")
+            .values_list("inschrijving_id", "ingangsdatum", "van_fase", "naar_fase")
+        ):
+            per[ins_id].append((ingang, van, naar))
+    return per
+
+
+def _uit_rij(bericht: tuple, r: dict, wissels: dict) -> tuple[Wachtend, fmt.Bron | None, bool]:
+    b = Wachtend(*bericht)
+    if r["i_brin"] is None or b.soort != RodBerichtSoort.INSCHRIJVING:  # gone, or a deletion
+        return b, None, True
+    vo = r["i_sector"] == "vo"
+    bron = fmt.Bron(
+        brin=r["i_brin"],
+        sleutel=r["i_sleutel"],
+        sector=r["i_sector"],
+        bsn=r["i_bsn"],
+        onderwijsnummer=r["i_onderwijsnummer"],
+        opleidingskenmerk=r["i_opleidingskenmerk"],
+        fase=r["i_fase"],
+        startdatum=r["i_startdatum"],
+        geplande_einddatum=r["i_geplande_einddatum"],
+        einddatum=r["i_einddatum"],
+        reden_einde=r["i_reden_einde"],
+        vestiging=r["i_vestiging"] or (r["i_vo_vestiging"] if vo else r["i_mbo_vestiging"]),
+        leerjaar=r["i_leerjaar"],
+        leerweg=r["i_leerweg"] or None,
+        crebo=r["i_crebo"],
+        niveau=r["i_niveau"],
+        leervorm=r["i_leervorm"] or None,
+        wissels=wissels.get(b.inschrijving_id, []),
+    )
+    return b, bron, r["i_geanonimiseerd"] is not None
+
+
+def _vorige(ids: list[int]) -> dict[int, bytes]:
+    """Per enrolment the XML of the last message that went out (its periods are the history to
+    keep): from the row, or from the batch files, each file opened once per block."""
+    laatste = {}
+    for ins_id, *plaats in (
         RodBericht.objects.filter(
             inschrijving_id__in_ids=ids,
             soort=RodBerichtSoort.INSCHRIJVING,
             status__in=wachtrij.GELEVERD,
         )
         .filter(Q(inhoud__gt="") | Q(positie__isnull=False))
-        .only("pk", "inschrijving_id", "inhoud", "aangemaakt", "levering", "positie", "lengte")
         .order_by("inschrijving_id", "pk")
+        .values_list("inschrijving_id", "inhoud", "levering_id", "positie", "lengte")
     ):
-        laatste[b.inschrijving_id] = b
-    return laatste
+        laatste[ins_id] = plaats
+    uit = {}
+    per_levering = defaultdict(list)
+    for ins_id, (inhoud, levering_id, positie, lengte) in laatste.items():
+        if inhoud:
+            uit[ins_id] = wachtrij.inhoud_ontsleutelen(inhoud)
+        else:
+            per_levering[levering_id].append((ins_id, positie, lengte))
+    for levering in RodLevering.objects.filter(pk__in=list(per_levering)):
+        plaatsen = per_levering[levering.pk]
+        gelezen = opslag.delen_lezen(levering, [(positie, lengte) for _i, positie, lengte in plaatsen])
+        uit.update(zip([ins_id for ins_id, _p, _l in plaatsen], gelezen, strict=True))
+    return uit
 
 
-def _bericht_voor(b: RodBericht, bron: fmt.Bron, vorige: RodBericht | None, tijd):
+def _bericht_voor(b: Wachtend, bron: fmt.Bron, vorige: bytes | None, tijd):
     """The message of one queued row (a withdrawn enrolment: its deletion)."""
     if bron.reden_einde == fmt.CORRECTIE:
         return fmt.verwijderbericht_uit(bron, document_id=b.document_id, tijd=tijd)
-    oud = fmt.lezen(wachtrij.inhoud(vorige)) if vorige is not None else None
+    oud = fmt.lezen(vorige) if vorige is not None else None
     per = timezone.localdate(b.aangemaakt) if oud is not None else None
     return fmt.bericht_uit(
         bron, document_id=b.document_id, correctie=b.correctie or None, tijd=tijd, vorige=oud, per=per
     )
 
 
-def _blok_verzenden(blok: list[RodBericht], transport, resultaat: Resultaat, nu) -> None:
-    ids = [b.inschrijving_id for b in blok if b.soort == RodBerichtSoort.INSCHRIJVING and b.inschrijving_id]
-    bronnen = _bronnen(ids) if ids else {}
+def _blok_verzenden(blok: list[tuple], transport, resultaat: Resultaat, nu) -> None:
+    ids = [b.inschrijving_id for b, bron, _anoniem in blok if bron is not None]
     vorige = _vorige(ids) if ids else {}
     uitkomst: dict[tuple, list] = defaultdict(list)  # (status, toelichting) -> messages
     plaatsen: dict[int, tuple] = {}  # message pk -> its place in a batch file (file transport)
     per_batch = getattr(transport, "bewaart_inhoud", False)
     tijdelijk_op_rij = 0
-    for b in blok:
+    for b, bron, anoniem in blok:
         if resultaat.gestopt:
             break
         if b.soort == RodBerichtSoort.VERWIJDERING:
             xml = wachtrij.inhoud(b)
         else:
-            bron, anoniem = bronnen.get(b.inschrijving_id, (None, True))
             if bron is None or anoniem:
                 uitkomst[(BerichtStatus.INGETROKKEN, _("De inschrijving is er niet meer."))].append(b)
                 continue
@@ -277,7 +324,7 @@ def _blok_verzenden(blok: list[RodBericht], transport, resultaat: Resultaat, nu)
             # A batch joins the elements: no XML declaration to write and strip per message.
             xml = fmt.naar_tekst(m).encode() if per_batch else fmt.naar_xml(m)
             # Every message is checked; a transport that sends one by one also holds it to the XSD
-            # (the file batch is validated whole, streaming, when it is closed).
+            # (the file batch validates its blocks beside the job, see transport.BestandTransport).
             fouten = fmt.controleren(m) or ([] if per_batch else fmt.valideren(xml))
             if fouten:
                 toelichting = _("Niet verzonden: het bericht voldoet niet aan het schema: %(f)s") % {
@@ -308,7 +355,7 @@ def _blok_verzenden(blok: list[RodBericht], transport, resultaat: Resultaat, nu)
     _vastleggen(uitkomst, resultaat, nu, plaatsen)
 
 
-def _tijdelijk(b: RodBericht, melding: str, nu) -> None:
+def _tijdelijk(b: Wachtend, melding: str, nu) -> None:
     pogingen = b.pogingen + 1
     volgende = nu + backoff(pogingen)
     toelichting = _("Tijdelijke fout bij poging %(n)s (%(m)s); nieuwe poging na %(t)s.") % {
@@ -317,7 +364,7 @@ def _tijdelijk(b: RodBericht, melding: str, nu) -> None:
         "t": timezone.localtime(volgende).strftime("%d-%m-%Y %H:%M"),
     }
     wachtrij.status_zetten(
-        b,
+        RodBericht.objects.get(pk=b.pk),
         BerichtStatus.IN_WACHTRIJ,
         toelichting=toelichting,
         tijd=nu,
@@ -340,16 +387,20 @@ def _vastleggen(uitkomst: dict, resultaat: Resultaat, nu, plaatsen: dict) -> Non
             wachtrij.statussen_zetten(
                 ids, status, toelichting=toelichting, tijd=nu, plaatsen=plaats, volgende_poging=None, **extra
             )
+        if verstuurd and resultaat.weigeringen:
+            signalen.alsnog_verzonden(resultaat.weigeringen, resultaat.instelling, berichten)
         if status == BerichtStatus.AFGEKEURD:  # refused before or when sending: never unseen
-            signalen.niet_verzonden(resultaat.instelling, berichten, toelichting)
+            geweigerd = RodBericht.objects.filter(pk__in_ids=[b.pk for b in berichten]).order_by("pk")
+            signalen.niet_verzonden(resultaat.instelling, list(geweigerd), toelichting)
 
 
-def _inhoud_opslaan(berichten: list[RodBericht]) -> None:
+def _inhoud_opslaan(berichten: list[Wachtend]) -> None:
     """The content (and kind) as sent. PostgreSQL: one UPDATE … FROM (VALUES …) per block."""
     if not berichten:
         return
     if connection.vendor != "postgresql":
-        RodBericht.objects.bulk_update(berichten, ["inhoud", "soort"], batch_size=200)
+        for b in berichten:  # SQLite: tests and small installations
+            RodBericht.objects.filter(pk=b.pk).update(inhoud=b.inhoud, soort=b.soort)
         return
     tabel = connection.ops.quote_name(RodBericht._meta.db_table)
     for start in range(0, len(berichten), 1000):
@@ -366,8 +417,6 @@ def _inhoud_opslaan(berichten: list[RodBericht]) -> None:
 def nu_leveren(instelling: Instelling, *, door, kanaal: str = Kanaal.UI):
     """ "Nu leveren" on the screen: a run of the sending job for one instelling, queued for the
     worker after the commit, recorded as a JobRun and in the audit trail."""
-    import uuid
-
     from registratie.jobs import services as jobs
     from registratie.jobs.models import Taak
     from registratie.rod.tasks import rod_verzenden_task

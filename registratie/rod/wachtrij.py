@@ -307,11 +307,15 @@ def inhoud_versleutelen(xml: bytes) -> str:
     return versleuteling.fernet().encrypt(xml).decode("ascii")
 
 
+def inhoud_ontsleutelen(token: str) -> bytes:
+    return versleuteling.fernet().decrypt(token.encode("ascii"))
+
+
 def inhoud(bericht: RodBericht) -> bytes:
     """The XML as sent (decrypted; it holds the BSN: callers mask or audit): from the row, or from
     its place in the batch file it went out in."""
     if bericht.inhoud:
-        return versleuteling.fernet().decrypt(bericht.inhoud.encode("ascii"))
+        return inhoud_ontsleutelen(bericht.inhoud)
     if bericht.levering_id and bericht.positie is not None:
         from registratie.rod import opslag
 

@@ -144,3 +144,21 @@ def test_encrypting_and_decrypting_a_large_file_keeps_memory_flat(tmp_path):
     ).stdout.split()
     basis, piek = float(uit[-2]), float(uit[-1])
     assert piek - basis < 32, f"piek {piek:.0f} MB tegen {basis:.0f} MB bij de start"
+
+
+def test_many_places_in_one_file_are_read_each_as_stored_also_across_chunks(geleverd, rod_media, monkeypatch):
+    """The sending job reads the previous message of every enrolment of a block from its batch
+    file at once (opslag.delen_lezen): each place gives exactly its bytes, in the order asked,
+    also a place that spans two chunks, and an older plain file gives the same."""
+    levering, _ = geleverd
+    monkeypatch.setattr(opslag, "BLOK", 64)  # small chunks: many boundaries in a small file
+    pad = Path(rod_media) / levering.bestand.name
+    xml = levering_bytes(levering)
+    with io.BytesIO(xml) as bron, open(pad, "wb") as doel:
+        opslag.versleutelen(bron, doel)
+    plaatsen = [(200, 10), (0, 5), (60, 10), (100, 300), (len(xml) - 7, 7), (61, 2)]
+    verwacht = [xml[p : p + n] for p, n in plaatsen]
+    assert opslag.delen_lezen(levering, plaatsen) == verwacht
+    assert [opslag.deel_lezen(levering, p, n) for p, n in plaatsen] == verwacht
+    pad.write_bytes(xml)  # an older plain file
+    assert opslag.delen_lezen(levering, plaatsen) == verwacht

@@ -11,7 +11,7 @@ import pytest
 from django.db import transaction
 from django.utils import timezone
 
-from registratie.models import BerichtStatus, RodBericht, RodBerichtStatus, RodLevering
+from registratie.models import BerichtStatus, Inschrijving, RodBericht, RodBerichtStatus, RodLevering
 from registratie.rod import bericht, transport, verzenden, wachtrij
 from registratie.services import inschrijving_beeindigen
 from samenwerking.services import opslaan, verwijderen
@@ -24,6 +24,7 @@ pytestmark = pytest.mark.django_db
 @pytest.fixture(autouse=True)
 def rod_media(settings, tmp_path):
     settings.MEDIA_ROOT = tmp_path / "media"  # the batch files of the file transport
+    return settings.MEDIA_ROOT
 
 
 @pytest.fixture
@@ -114,6 +115,25 @@ def test_a_new_bsn_queues_every_enrolment_of_the_student(paar, gebruiker):
 
 
 # ------------------------------------------------------------------------------------------ sending
+
+
+def test_a_batch_with_a_message_the_xsd_refuses_is_not_stored_and_nothing_leaves_the_queue(
+    monkeypatch, rod_media
+):
+    """The XSD is the safety net behind bericht.controleren for the file batch: when a message
+    slips through the check, the instelling's run fails whole, in any block of the batch (the
+    validator checks them beside the job): no delivery, no file, every message still queued."""
+    route = route_met_vestigingen()
+    ids = [leerling_in_route(route)[0].pk for _ in range(5)]
+    Inschrijving.objects.filter(pk=ids[3]).update(inschrijvingsvolgnummer="A 1")  # no spaces (XSD)
+    monkeypatch.setattr(bericht, "controleren", lambda m: [])  # the check lets it through
+    monkeypatch.setattr(transport.BestandTransport, "BLOK", 2)  # three blocks
+    wachtrij.in_wachtrij(ids)
+    (r,) = [r for r in verzenden.verzenden() if r.aantal or r.fout]
+    assert r.fout == "ValueError"
+    assert not RodLevering.objects.exists()
+    assert not [p for p in rod_media.rglob("*") if p.is_file()]
+    assert set(RodBericht.objects.values_list("status", flat=True)) == {"in_wachtrij"}
 
 
 def test_file_transport_sends_a_valid_batch_and_records_every_status(paar):
@@ -296,6 +316,28 @@ def test_a_delivery_costs_the_same_queries_for_few_and_for_more_messages():
     assert levering(3) == levering(12)
 
 
+@pytest.mark.postgres
+def test_a_change_delivery_reads_the_previous_messages_per_file_not_per_message():
+    """A message after the first keeps what was delivered before (its previous message, read from
+    the batch file it went out in): that costs the same queries for few and for more messages."""
+    from django.db import connection
+    from django.test.utils import CaptureQueriesContext
+
+    route = route_met_vestigingen()
+
+    def wijziging(n: int) -> int:
+        ids = [leerling_in_route(route)[0].pk for _ in range(n)]
+        wachtrij.in_wachtrij(ids)
+        verzenden.verzenden()  # the first message of each
+        wachtrij.in_wachtrij(ids)  # a change
+        with CaptureQueriesContext(connection) as q:
+            (r,) = [r for r in verzenden.verzenden() if r.per_status.get("verzonden")]
+        assert r.per_status == {"verzonden": n}
+        return len(q)
+
+    assert wijziging(3) == wijziging(12)
+
+
 def test_a_message_that_fails_the_checks_is_rejected_without_its_value(paar):
     vo, _mbo = paar
     from registratie.models import Leerling
@@ -335,6 +377,33 @@ def test_a_message_our_own_check_refuses_opens_a_signal_for_the_beheerders(clien
     verzenden.verzenden()
     assert _berichten(vo, status="afgekeurd").count() == 2
     assert open_rod_signalen(instelling=vo.instelling).count() == 1
+
+
+def test_a_refused_message_that_goes_out_after_the_fix_solves_its_signal(paar, gebruiker):
+    """The beheerder corrects the number: the change queues a new message, it goes out, and the
+    refusal's signal is solved by the job (audited), not left open for someone to close."""
+    from registratie.models import Leerling, Signaal
+    from samenwerking.models import AuditRegel
+    from tests.registratie.rod_helpers import open_rod_signalen
+
+    vo, _mbo = paar
+    goed = vo.leerling.bsn
+    Leerling.objects.filter(pk=vo.leerling_id).update(bsn="123456789", bsn_hash="x")  # fails the elfproef
+    wachtrij.in_wachtrij([vo.pk])
+    verzenden.verzenden()
+    [signaal] = open_rod_signalen(instelling=vo.instelling)
+
+    leerling = Leerling.objects.get(pk=vo.leerling_id)
+    leerling.bsn = goed
+    opslaan(leerling, door=gebruiker)  # queues the enrolments again
+    verzenden.verzenden()
+    assert _berichten(vo, status="verzonden").count() == 1
+    assert not open_rod_signalen(instelling=vo.instelling).exists()
+    signaal = Signaal.objects.get(pk=signaal.pk)
+    assert signaal.status == "opgelost" and "alsnog verzonden" in signaal.afhandeling
+    assert AuditRegel.objects.filter(
+        model="registratie.Signaal", object_id=str(signaal.pk), actie="update"
+    ).exists()
 
 
 def test_a_message_duo_refuses_on_receipt_opens_a_signal_too(paar, weigerend):
