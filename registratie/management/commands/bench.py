@@ -3,8 +3,9 @@ runs. One table of every figure next to its floor and its bound.
 
 1. the seed (``bench_seed --reset``): the demo data, N students (about 2N inschrijvingen);
 2. the nightly fase check (``check_phases``), first run and second run;
-3. the ROD export: first full delivery and the run after it with no changes; its floor is
-   PostgreSQL's ``COPY`` of the same joined rows the export reads;
+3. the ROD export: first full delivery, the run after it with no changes and one with 1 % of the
+   enrolments changed; the first delivery's floor is PostgreSQL's ``COPY`` of the same joined
+   rows the export reads;
 4. every daily page for every role, in-process through Django's test client, p95 of
    ``--herhalingen`` requests; the floor is a minimal login-required view through the same client.
 
@@ -130,7 +131,7 @@ class Command(BaseCommand):
 
     def _rod(self, inschrijvingen: int) -> list[list[str]]:
         from registratie import demo
-        from registratie.management.commands.bench_rod import _rod_wissen
+        from registratie.management.commands.bench_rod import _rod_wissen, schrijfvloer
 
         self.stderr.write("ROD-export…")
         media = Path(settings.BASE_DIR) / "bench-out" / "rod"
@@ -138,9 +139,21 @@ class Command(BaseCommand):
         shutil.rmtree(media / "rod", ignore_errors=True)
         media.mkdir(parents=True, exist_ok=True)
         vloer = self._copy_vloer()
+        schrijven = schrijfvloer()
         env = {**_env(), "MEDIA_ROOT": str(media)}
         m = _json(kindproces(["bench_rod", "--meten", "--date", demo.PEILDATUM.isoformat()], env))
         return [
+            # The database's own share of a first delivery (no Python): beside the bound, it shows
+            # how much of the bound the writes the queue requires take by themselves.
+            self._rij(
+                "ROD eerste levering: alleen de SQL-schrijfacties (vullen, status, FK-controles)",
+                "taak",
+                schrijven,
+                vloer,
+                vloer * GRENS_ROD_VLOER_VERHOUDING,
+                None,
+                "s",
+            ),
             self._rij(
                 f"ROD-export eerste levering ({getal(inschrijvingen)})",
                 "taak",
@@ -156,6 +169,17 @@ class Command(BaseCommand):
                 m["mutaties"]["seconden"],
                 None,
                 GRENS_ROD_MUTATIES_S,
+                m["piek_rss_mb"],
+                "s",
+            ),
+            # No bound in the issue: shown so that a run after a first delivery cannot regress
+            # unseen (each message reads its previous one from the batch file).
+            self._rij(
+                f"ROD-export na 1 % wijzigingen ({getal(m['wijzigingen']['records'])} berichten)",
+                "taak",
+                m["wijzigingen"]["seconden"],
+                None,
+                None,
                 m["piek_rss_mb"],
                 "s",
             ),
@@ -236,7 +260,7 @@ class Command(BaseCommand):
             f(vloer),
             verhouding,
             f"≤ {f(grens)}" if grens is not None else "–",
-            f"{rss:.0f} MB",
+            "–" if rss is None else f"{rss:.0f} MB",
             "ja" if binnen else "NEE",
         ]
 
