@@ -66,7 +66,7 @@ def test_a_deletion_goes_to_its_own_operation(soap_naar_stub, vo_bericht):
 @pytest.mark.parametrize(
     ("storing", "melding", "verwerkt_bij_storing"),
     [
-        ("traag", "geen antwoord binnen 0.5 seconden", 1),  # processed, the answer came too late
+        ("traag", "geen antwoord binnen 2 seconden", 1),  # processed, the answer came too late
         ("5xx", "HTTP 503", 0),
         ("kapot", "onleesbaar", 1),
         ("vreemd", "hoort niet bij dit bericht", 1),
