@@ -150,7 +150,9 @@ class Signaal(models.Model):
     voorgestelde_datum = models.DateField(_("voorgestelde datum"), null=True, blank=True)
     # The route of the signal's enrolment, kept on the signal so the review queue counts and
     # filters per route from one index (joining every open signal to its enrolment was most of
-    # the queue's time at 250,000 students). Filled by every creator (bulk_create and save below).
+    # the queue's time at 250,000 students). Filled by every creator (bulk_create and save below);
+    # an open signal's follows a correction of its enrolment (review.signaal_route), a closed
+    # signal keeps the one it was dealt with under.
     leerroute = models.ForeignKey(
         Leerroute,
         on_delete=models.SET_NULL,
@@ -161,7 +163,7 @@ class Signaal(models.Model):
     )
     # The cohort (routestartjaar) of the signal's vo-inschrijving, kept on the signal for the same
     # reason: the queue's cohort filter computed it through the enrolment for every signal. None
-    # for a signal on an mbo-inschrijving or without one. Filled like leerroute.
+    # for a signal on an mbo-inschrijving or without one. Filled and kept current like leerroute.
     cohort = models.PositiveSmallIntegerField(_("cohort"), null=True, blank=True)
     # Handed over to a named colleague of the receiving school (toegewezen_aan is that school):
     # their "aan mij toegewezen" filter shows it.
