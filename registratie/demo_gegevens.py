@@ -1,6 +1,7 @@
 """The demo's fixed structure as data: boards, schools, agreements, routes, programmes, demo users,
-and the name lists students are drawn from. ``registratie.demo`` builds the rows from these
-tables; keeping them apart keeps the generator readable in one go."""
+and the name lists and overstap reasons students are drawn from. ``registratie.demo`` and its
+``demo_*`` modules build the rows from these tables; keeping them apart keeps the generator
+readable in one go."""
 
 from __future__ import annotations
 
@@ -288,3 +289,32 @@ PROGRAMMA = {
         ("Keuzedelen", "mbo", True),
     ],
 }
+
+
+# What a student who stopped or switched in the vo-fase did: (reden, bestemming, toelichting).
+OVERSTAPPEN = (
+    (
+        "overstap_leerweg",
+        "vmbo",
+        "Stapt over naar de reguliere vmbo-leerweg op dezelfde school; daarna een mbo-opleiding "
+        "niveau 2 volgens de overstapoptie.",
+    ),
+    (
+        "overstap_opleiding",
+        "mbo",
+        "Gaat naar een andere mbo-opleiding van hetzelfde niveau bij de mbo-partner, met begeleiding "
+        "naar een startkwalificatie.",
+    ),
+    (
+        "overstap_leerweg",
+        "andere_route",
+        "Stapt over naar een andere leerroute van de samenwerking (andere kwalificatie).",
+    ),
+    (
+        "stopt",
+        "werk_leren",
+        "Kiest voor werken en leren (BBL) bij een erkend leerbedrijf; de mbo-partner begeleidt naar "
+        "een startkwalificatie.",
+    ),
+    ("verhuizing", "anders", "Verhuist naar een andere regio; de nieuwe school is geïnformeerd."),
+)
