@@ -40,7 +40,7 @@ from registratie.models import (
     RodVerschil,
     VerschilSoort,
 )
-from registratie.rod import bericht, wachtrij
+from registratie.rod import bericht, bericht_lezen, wachtrij
 from registratie.rod import terugkoppeling_xml as tx
 from samenwerking import audit, versleuteling
 from samenwerking.identifiers import mask
@@ -219,7 +219,7 @@ def opnieuw_in_wachtrij(verschillen, *, door=None, kanaal: str = Kanaal.UI) -> i
 def _verwijderingen(verschillen: list[RodVerschil]) -> int:
     """A deletion message per key that DUO has and we do not, built from DUO's own record."""
     for v in verschillen:
-        hun = bericht.lezen(versleuteling.fernet().decrypt(v.duo_record.encode("ascii")))
+        hun = bericht_lezen.lezen(versleuteling.fernet().decrypt(v.duo_record.encode("ascii")))
         document_id = uuid.uuid4()
         verwijder = bericht.VerwijderBericht(
             document_id=document_id,

@@ -5,7 +5,7 @@ hand; never part of a running Leerroute.
 
 What it does with a message, like DUO:
 - checks the WS-Addressing headers and, when it has a certificate, the signature;
-- validates the message against our XSD (``bericht.valideren``); invalid is a soap:Client fault;
+- validates the message against our XSD (``bericht_lezen.valideren``); invalid is a soap:Client fault;
 - remembers every document id: a message sent again gets the same receipt (idempotent), and
   DUO's stand per enrolment changes once, never twice;
 - later offers feedback per enrolment and count date (GET /terugkoppeling) and a snapshot of all
@@ -34,7 +34,7 @@ from urllib.parse import parse_qs, urlparse
 
 from lxml import etree
 
-from registratie.rod import bericht, ondertekening
+from registratie.rod import bericht, bericht_lezen, ondertekening
 from registratie.rod import terugkoppeling_xml as tx
 
 SOAP = "http://schemas.xmlsoap.org/soap/envelope/"
@@ -131,13 +131,13 @@ class DuoStub:
         if etree.QName(verzoek[0]).localname != ACTIES[actie][1]:
             raise ValueError("Het bericht past niet bij de operatie.")
         inhoud = etree.tostring(verzoek[0])
-        fouten = bericht.valideren(inhoud)
+        fouten = bericht_lezen.valideren(inhoud)
         if fouten:
             raise ValueError("Het bericht volgt het schema niet: " + "; ".join(fouten[:5]))
         return actie, message_id, inhoud
 
     def _onthouden(self, inhoud: bytes) -> tuple[Ontvangen, str]:
-        b = bericht.lezen(inhoud)
+        b = bericht_lezen.lezen(inhoud)
         document_id = str(b.document_id)
         if document_id in self.ontvangen:
             return self.ontvangen[document_id], "Dit bericht is al ontvangen; het is niet opnieuw verwerkt."

@@ -17,7 +17,7 @@ from django.core.exceptions import ValidationError
 from django.utils.translation import gettext as _
 from lxml import etree
 
-from registratie.rod import bericht
+from registratie.rod import bericht, bericht_lezen
 
 NS = "https://leerroute.nl/rod/terugkoppeling/v2"
 NS_MOMENTOPNAME = "https://leerroute.nl/rod/momentopname/v2"
@@ -88,7 +88,9 @@ def _parse(data: bytes, pad: Path, wat: str) -> etree._Element:
         ) from exc
     schema = _schema(pad)
     if not schema.validate(root):
-        fouten = [f"regel {e.line}: {bericht._zonder_waarde(e.message)}" for e in list(schema.error_log)[:5]]
+        fouten = [
+            f"regel {e.line}: {bericht_lezen.zonder_waarde(e.message)}" for e in list(schema.error_log)[:5]
+        ]
         raise ValidationError(
             _("Het %(wat)s volgt het schema %(xsd)s niet: %(f)s")
             % {"wat": wat, "xsd": pad.name, "f": "; ".join(fouten)}
@@ -191,7 +193,7 @@ def momentopname_lezen(data: bytes) -> Momentopname:
         brin=kop.findtext(_q("brin", NS_MOMENTOPNAME)),
         aangemaakt=_tijd(kop.findtext(_q("aangemaakt", NS_MOMENTOPNAME))),
         inschrijvingen=[
-            bericht.lezen_element(el) for el in root.iterfind(_q("inschrijvingBericht", bericht.NS))
+            bericht_lezen.lezen_element(el) for el in root.iterfind(_q("inschrijvingBericht", bericht.NS))
         ],
     )
 

@@ -110,7 +110,7 @@ class BestandTransport:
 
     def _valideren(self) -> None:
         """Hand the block to the validator thread; wait for the oldest when too many wait."""
-        from registratie.rod.bericht import blok_valideren
+        from registratie.rod.bericht_lezen import blok_valideren
 
         if self._validator is None:
             self._validator = ThreadPoolExecutor(max_workers=1, thread_name_prefix="rod-xsd")

@@ -41,7 +41,7 @@ from registratie.models import (
     RodLevering,
 )
 from registratie.rod import bericht as fmt
-from registratie.rod import opslag, signalen, wachtrij
+from registratie.rod import bericht_lezen, opslag, signalen, wachtrij
 from registratie.rod import transport as tp
 from samenwerking.models import Instelling, Kanaal
 
@@ -292,7 +292,7 @@ def _bericht_voor(b: Wachtend, bron: fmt.Bron, vorige: bytes | None, tijd):
     """The message of one queued row (a withdrawn enrolment: its deletion)."""
     if bron.reden_einde == fmt.CORRECTIE:
         return fmt.verwijderbericht_uit(bron, document_id=b.document_id, tijd=tijd)
-    oud = fmt.lezen(vorige) if vorige is not None else None
+    oud = bericht_lezen.lezen(vorige) if vorige is not None else None
     per = timezone.localdate(b.aangemaakt) if oud is not None else None
     return fmt.bericht_uit(
         bron, document_id=b.document_id, correctie=b.correctie or None, tijd=tijd, vorige=oud, per=per
@@ -325,7 +325,7 @@ def _blok_verzenden(blok: list[tuple], transport, resultaat: Resultaat, nu) -> N
             xml = fmt.naar_tekst(m).encode() if per_batch else fmt.naar_xml(m)
             # Every message is checked; a transport that sends one by one also holds it to the XSD
             # (the file batch validates its blocks beside the job, see transport.BestandTransport).
-            fouten = fmt.controleren(m) or ([] if per_batch else fmt.valideren(xml))
+            fouten = fmt.controleren(m) or ([] if per_batch else bericht_lezen.valideren(xml))
             if fouten:
                 toelichting = _("Niet verzonden: het bericht voldoet niet aan het schema: %(f)s") % {
                     "f": "; ".join(fouten[:5])

@@ -342,8 +342,9 @@ def opnieuw(bericht: RodBericht) -> RodBericht:
             inschrijving_id=bericht.inschrijving_id, status=BerichtStatus.IN_WACHTRIJ, soort=bericht.soort
         )
     from registratie.rod import bericht as fmt
+    from registratie.rod import bericht_lezen
 
-    oud = fmt.lezen(inhoud(bericht))
+    oud = bericht_lezen.lezen(inhoud(bericht))
     oud.document_id, oud.tijd = uuid.uuid4(), timezone.now()
     return verwijdering_van(
         instelling_id=bericht.instelling_id,

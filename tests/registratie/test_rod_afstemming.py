@@ -13,7 +13,7 @@ from django.test import Client
 from django.urls import reverse
 
 from registratie.models import BerichtStatus, RodAfstemming, RodBericht, RodBerichtSoort, RodVerschil
-from registratie.rod import afstemming, bericht, wachtrij
+from registratie.rod import afstemming, bericht, bericht_lezen, wachtrij
 from registratie.rod import terugkoppeling_xml as tx
 from tests.factories import InstellingFactory, gebruiker_met_rol
 from tests.login import inloggen
@@ -144,9 +144,9 @@ def test_opnieuw_in_de_wachtrij_per_difference_and_for_all(geplant):
     }
     verwijdering = in_wachtrij.get(soort=RodBerichtSoort.VERWIJDERING)
     assert verwijdering.sleutel == "DUO-ALLEEN" and verwijdering.instelling == instelling
-    weg_bericht = bericht.lezen(wachtrij.inhoud(verwijdering))
+    weg_bericht = bericht_lezen.lezen(wachtrij.inhoud(verwijdering))
     assert isinstance(weg_bericht, bericht.VerwijderBericht) and weg_bericht.nummer == "111222333"
-    assert bericht.valideren(wachtrij.inhoud(verwijdering)) == []
+    assert bericht_lezen.valideren(wachtrij.inhoud(verwijdering)) == []
     assert not a.verschillen.filter(opnieuw_in_wachtrij_op__isnull=True).exists()
 
 

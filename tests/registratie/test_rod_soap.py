@@ -10,7 +10,7 @@ import uuid
 import pytest
 from lxml import etree
 
-from registratie.rod import bericht, ondertekening, soap, transport
+from registratie.rod import bericht, bericht_lezen, ondertekening, soap, transport
 from registratie.rod.transport import DefinitieveFout, TijdelijkeFout
 from tests.conftest import missing_service
 from tests.registratie.rod_helpers import leerling_in_route, route_met_vestigingen
@@ -39,8 +39,10 @@ def test_a_message_gets_a_receipt_and_the_receiver_holds_it(soap_naar_stub, vo_b
     assert ontvangst.document_id == b.document_id
     assert ontvangst.tijd.tzinfo is not None
     ontvangen = soap_naar_stub.ontvangen[str(b.document_id)]
-    assert bericht.lezen(ontvangen.xml) == bericht.lezen(xml)  # as written, validated by the receiver
-    assert soap_naar_stub.stand[(vo.instelling.brin, vo.inschrijvingsvolgnummer)] == bericht.lezen(xml)
+    assert bericht_lezen.lezen(ontvangen.xml) == bericht_lezen.lezen(
+        xml
+    )  # as written, validated by the receiver
+    assert soap_naar_stub.stand[(vo.instelling.brin, vo.inschrijvingsvolgnummer)] == bericht_lezen.lezen(xml)
 
 
 def test_a_resend_with_the_same_document_id_is_answered_but_not_processed_twice(soap_naar_stub, vo_bericht):

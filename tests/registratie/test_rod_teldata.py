@@ -11,7 +11,7 @@ from django.core.exceptions import ValidationError
 from django.utils import timezone
 
 from registratie.models import RodBericht
-from registratie.rod import bericht, teldata, verzenden, wachtrij
+from registratie.rod import bericht_lezen, teldata, verzenden, wachtrij
 from registratie.services import inschrijving_beeindigen
 from samenwerking.models import AuditRegel
 from tests.factories import GebruikerFactory
@@ -95,7 +95,7 @@ def test_backdated_end_after_the_deadline_asks_for_a_reason(beperkt):
     assert regel.nieuw["rod_correctie"] == "uitschrijving te laat ingevoerd"
     verzenden.verzenden()
     b.refresh_from_db()
-    assert bericht.lezen(wachtrij.inhoud(b)).correctie == "uitschrijving te laat ingevoerd"
+    assert bericht_lezen.lezen(wachtrij.inhoud(b)).correctie == "uitschrijving te laat ingevoerd"
 
 
 def test_an_end_after_the_count_date_needs_no_reason(beperkt):

@@ -12,7 +12,7 @@ from django.db import transaction
 from django.utils import timezone
 
 from registratie.models import BerichtStatus, Inschrijving, RodBericht, RodBerichtStatus, RodLevering
-from registratie.rod import bericht, transport, verzenden, wachtrij
+from registratie.rod import bericht, bericht_lezen, transport, verzenden, wachtrij
 from registratie.services import inschrijving_beeindigen
 from samenwerking.services import opslaan, verwijderen
 from tests.factories import GebruikerFactory
@@ -147,13 +147,13 @@ def test_file_transport_sends_a_valid_batch_and_records_every_status(paar):
     levering = RodLevering.objects.get(pk=resultaten[vo.instelling].levering_id)
     assert levering.formaatversie == "2" and levering.aantal_records == 1
     inhoud = levering_bytes(levering)
-    assert bericht.schema().validate(bericht._parse(inhoud))
-    berichten = {b.volgnummer: b for b in bericht.batch_lezen(inhoud)}
+    assert bericht_lezen.schema().validate(bericht_lezen._parse(inhoud))
+    berichten = {b.volgnummer: b for b in bericht_lezen.batch_lezen(inhoud)}
     assert set(berichten) == {vo.inschrijvingsvolgnummer}  # one instelling per batch
     b = _berichten(vo).get()
     assert b.status == "verzonden" and b.levering_id == levering.pk
     assert _statussen(b) == ["in_wachtrij", "verzonden"]
-    assert bericht.lezen(wachtrij.inhoud(b)).document_id == b.document_id
+    assert bericht_lezen.lezen(wachtrij.inhoud(b)).document_id == b.document_id
     assert b"<burgerservicenummer>" in wachtrij.inhoud(b)  # the content is kept, encrypted
     assert b"burgerservicenummer" not in b.inhoud.encode()
     assert verzenden.verzenden() == []  # nothing left: the next run costs nothing
@@ -213,7 +213,7 @@ def test_a_changed_vestiging_after_delivery_starts_a_new_period(paar, gebruiker)
     opslaan(vo, door=gebruiker)
     verzenden.verzenden()
     laatste = _berichten(vo).order_by("-pk").first()
-    perioden = bericht.lezen(wachtrij.inhoud(laatste)).perioden
+    perioden = bericht_lezen.lezen(wachtrij.inhoud(laatste)).perioden
     assert perioden[0].vestiging.endswith("01") and perioden[-1].vestiging.endswith("02")
     assert perioden[-1].begin == timezone.localdate()
 
@@ -229,7 +229,7 @@ def test_deleting_a_delivered_enrolment_queues_its_deletion(paar, gebruiker):
     verzenden.verzenden()
     v.refresh_from_db()
     assert v.status == "verzonden"
-    assert isinstance(bericht.lezen(wachtrij.inhoud(v)), bericht.VerwijderBericht)
+    assert isinstance(bericht_lezen.lezen(wachtrij.inhoud(v)), bericht.VerwijderBericht)
 
 
 def test_deleting_an_enrolment_never_delivered_withdraws_its_queued_message(paar, gebruiker):
@@ -287,7 +287,7 @@ def test_each_message_is_read_back_from_its_place_in_a_batch_of_many_chunks(monk
     verzenden.verzenden()
     for b in RodBericht.objects.filter(inschrijving_id__in=ids):
         assert b.inhoud == "" and b.positie is not None  # stored once: in the batch file
-        gelezen = bericht.lezen(wachtrij.inhoud(b))
+        gelezen = bericht_lezen.lezen(wachtrij.inhoud(b))
         assert gelezen.document_id == b.document_id and gelezen.volgnummer == b.sleutel
 
 
