@@ -9,6 +9,7 @@ from django.test.utils import CaptureQueriesContext
 
 from registratie import checks, demo
 from registratie.management import bench_paginas
+from registratie.rod import wachtrij
 from samenwerking.models import Gebruiker
 
 pytestmark = pytest.mark.django_db
@@ -28,6 +29,7 @@ WACHTRIJ = [
 def _aantallen() -> dict[tuple[str, str], tuple[int, int]]:
     """{(role, page): (status, queries)} for every role and page, on the data now present."""
     checks.check_phases(peildatum=demo.PEILDATUM)
+    wachtrij.alles_in_wachtrij()  # the ROD queue screen has messages to list
     uitkomst = {}
     for rol, username in bench_paginas.ROLLEN:
         user = Gebruiker.objects.get(username=username)

@@ -112,7 +112,7 @@ def paginas(user) -> list[tuple[str, str]]:
     """(name, url) of every page the issue lists, with objects this user sees."""
     from leerroute.models import Leerroute
     from registratie.models import Fasewissel, Inschrijving, Leerling, Signaal, Uitstroom
-    from registratie.rod.models import RodLevering
+    from registratie.rod.models import RodBericht, RodLevering
     from samenwerking.models import Instelling, Samenwerkingsovereenkomst
 
     def eerste(model, **order):
@@ -161,6 +161,18 @@ def paginas(user) -> list[tuple[str, str]]:
         ("monitoring afdrukken", f"/monitoring/?leerroute={route}&afdrukken=1"),
         ("monitoring csv", "/monitoring/?formaat=csv"),
     ]
+    # Issue 15: the ROD queue screen with its filters (the applicatiebeheerder's run over every
+    # instelling) and one message with its history and content.
+    bericht = RodBericht.objects.for_user(user).order_by("pk").values_list("pk", "sleutel").first()
+    urls += [
+        ("rod berichten", "/rod/berichten/"),
+        ("rod berichten wachtrij", "/rod/berichten/?status=in_wachtrij"),
+        ("rod berichten afgekeurd", "/rod/berichten/?status=afgekeurd"),
+        ("rod berichten verwijderingen", "/rod/berichten/?soort=verwijdering"),
+        ("rod berichten sleutel", f"/rod/berichten/?sleutel={bericht[1] if bericht else 'X'}"),
+    ]
+    if bericht:
+        urls.append(("rod bericht", f"/rod/berichten/{bericht[0]}/"))
     # Issue 12: the agreement and route screens, a list and the detail of the first one in scope.
     urls += [
         ("overeenkomsten", "/overeenkomsten/"),

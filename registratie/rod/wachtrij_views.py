@@ -7,8 +7,10 @@ pages by previous/next (samenwerking.paginering): never a count over every messa
 
 from __future__ import annotations
 
+import logging
 import re
 
+from cryptography.fernet import InvalidToken
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied, ValidationError
@@ -22,6 +24,8 @@ from samenwerking import scope
 from samenwerking.identifiers import mask
 from samenwerking.models import Instelling, Kanaal
 from samenwerking.paginering import pagineer
+
+logger = logging.getLogger(__name__)
 
 PER_PAGINA = 50
 _NUMMER = re.compile(rb"<(burgerservicenummer|onderwijsnummer)>([0-9]{9})</")
@@ -78,19 +82,26 @@ def gemaskeerd(xml: bytes) -> str:
     return _NUMMER.sub(lambda m: b"<%s>%s</" % (m.group(1), mask(m.group(2).decode()).encode()), xml).decode()
 
 
+def _inhoud(b: RodBericht) -> tuple[str, bool]:
+    """(the masked content, whether it could be read). A batch file that is gone or that the
+    configured keys cannot read is an operator's problem: the page says so, the log has it."""
+    try:
+        inhoud = wachtrij.inhoud(b)
+    except (OSError, ValueError, InvalidToken):
+        logger.exception("ROD-bericht %s: de inhoud is niet te lezen", b.pk)
+        return "", False
+    return (gemaskeerd(inhoud) if inhoud else ""), True
+
+
 @login_required
 @require_GET
 def bericht_detail(request, pk: int):
     b = _bericht(request, pk)
-    inhoud = wachtrij.inhoud(b)
+    inhoud, leesbaar = _inhoud(b)
     return render(
         request,
         "rod/bericht.html",
-        {
-            "bericht": b,
-            "statussen": b.statussen.all(),
-            "inhoud": gemaskeerd(inhoud) if inhoud else "",
-        },
+        {"bericht": b, "statussen": b.statussen.all(), "inhoud": inhoud, "leesbaar": leesbaar},
     )
 
 

@@ -67,6 +67,32 @@ def test_a_message_shows_its_history_and_masks_the_number(opzet):
     assert "&lt;burgerservicenummer&gt;••••••" + vo.leerling.bsn[-3:] in html
 
 
+def test_a_message_whose_batch_file_is_gone_says_so_instead_of_failing(opzet, settings):
+    """The batch file was lost (a storage restored without it): the page opens, with its history,
+    and says the content cannot be read; never a server error."""
+    b = opzet["bericht"]
+    bestand = b.levering.bestand
+    bestand.storage.delete(bestand.name)
+    r = client_voor(opzet["beheerder"]).get(f"/rod/berichten/{b.pk}/")
+    html = r.content.decode()
+    assert r.status_code == 200
+    assert str(b.document_id) in html and "niet te lezen" in html
+
+
+def test_the_applicatiebeheerder_filters_every_instelling_by_status_key_and_kind(opzet):
+    """Across every instelling (no instelling filter): a status, a key and the deletions each
+    find their messages (the indexes of migration 0021 serve these filters)."""
+    vo = opzet["vo"]
+    c = client_voor(gebruiker_met_rol("applicatiebeheerder"))
+    assert vo.inschrijvingsvolgnummer in c.get("/rod/berichten/?status=verzonden").content.decode()
+    assert vo.inschrijvingsvolgnummer not in c.get("/rod/berichten/?status=in_wachtrij").content.decode()
+    assert (
+        vo.inschrijvingsvolgnummer
+        in c.get(f"/rod/berichten/?sleutel={vo.inschrijvingsvolgnummer}").content.decode()
+    )
+    assert vo.inschrijvingsvolgnummer not in c.get("/rod/berichten/?soort=verwijdering").content.decode()
+
+
 @pytest.mark.parametrize("rol", ["lezer", "partner", "ander"])
 def test_others_do_not_see_a_message(opzet, rol):
     b = opzet["bericht"]
