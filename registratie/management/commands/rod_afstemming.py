@@ -27,7 +27,7 @@ class Command(BaseCommand):
         if not bestand.is_file():
             raise CommandError(f"Bestand niet gevonden: {bestand}")
         try:
-            a = afstemming.afstemmen(bestand.read_bytes(), kanaal=Kanaal.IMPORT)
+            a = afstemming.afstemmen(bestand, kanaal=Kanaal.IMPORT)  # streamed: never whole in memory
         except ValidationError as exc:
             raise CommandError(" ".join(exc.messages)) from exc
         per_soort = Counter(v.get_soort_display() for v in a.verschillen.all())
