@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import dataclasses
 import datetime
+import hashlib
 import io
 import subprocess
 import sys
@@ -14,6 +15,7 @@ import uuid
 import pytest
 from django.conf import settings as django_settings
 from django.core.exceptions import ValidationError
+from django.core.management import call_command
 
 from registratie.models import RodAfstemming, RodTerugkoppelingRegel, RodVerschil
 from registratie.rod import afstemming, bericht, terugkoppeling
@@ -126,3 +128,30 @@ def test_a_feedback_file_that_breaks_its_schema_in_a_later_block_changes_nothing
     assert terugkoppeling.inlezen(io.BytesIO(data)).regels == 5
     kop = tx.kop_lezen(io.BytesIO(kapot))  # the screens' BRIN check reads only the header
     assert kop == tx.Kop(brin=instelling.brin, aangemaakt=NU)
+
+
+@pytest.mark.django_db
+def test_the_command_reconciles_a_snapshot_from_its_path_and_counts_per_kind(school, tmp_path):
+    """``manage.py rod_afstemming BESTAND`` streams the file from disk; the counts per kind come
+    from the database (a first reconciliation can have a difference per enrolment)."""
+    instelling, vo = school
+    records = [bericht.bericht_van(ins, document_id=uuid.uuid4(), tijd=NU) for ins in vo[1:]]
+    records.append(dataclasses.replace(records[0], volgnummer="DUO-ALLEEN"))
+    pad = tmp_path / "momentopname.xml"
+    pad.write_bytes(
+        tx.momentopname_schrijven(
+            tx.Momentopname(brin=instelling.brin, aangemaakt=NU, inschrijvingen=records)
+        )
+    )
+    uit = io.StringIO()
+    call_command("rod_afstemming", str(pad), stdout=uit)
+    assert uit.getvalue().strip() == (
+        f"{instelling.brin}: 5 bij DUO, 5 in Leerroute, 2 verschillen; "
+        "ontbreekt bij DUO: 1; ontbreekt in Leerroute: 1"
+    )
+    a = RodAfstemming.objects.get()
+    assert a.sha256 == hashlib.sha256(pad.read_bytes()).hexdigest()
+    assert {(v.sleutel, v.soort) for v in a.verschillen.all()} == {
+        (vo[0].inschrijvingsvolgnummer, "ontbreekt_bij_duo"),
+        ("DUO-ALLEEN", "ontbreekt_bij_ons"),
+    }
