@@ -204,20 +204,19 @@ class Kop:
 
 @dataclasses.dataclass(frozen=True)
 class _Formaat:
+    """One kind of file: its XSD (which also says what a record is), the namespace of its kop,
+    its name in a message, and how a record becomes its dataclass."""
+
     xsd: Path
     ns: str
-    record: str  # the tag of a record: every top-level element after the kop
     wat: str  # the file's name in a message
     lezer: Callable  # a record's element into its dataclass
 
 
-TERUGKOPPELING = _Formaat(
-    XSD, NS, _q("inschrijving"), gettext_lazy("terugkoppelingsbestand"), lambda el: _regel(el)
-)
+TERUGKOPPELING = _Formaat(XSD, NS, gettext_lazy("terugkoppelingsbestand"), _regel)
 MOMENTOPNAME = _Formaat(
     XSD_MOMENTOPNAME,
     NS_MOMENTOPNAME,
-    _q("inschrijvingBericht", bericht.NS),
     gettext_lazy("momentopnamebestand"),
     bericht_lezen.lezen_element,
 )
