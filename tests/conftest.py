@@ -8,7 +8,12 @@ from urllib.parse import urlparse
 
 import pytest
 from django.conf import settings
-from django.db import connection
+from django.db import connection, transaction
+from django.test import override_settings
+from rest_framework.test import APIClient
+
+from tests.isolatie_wereld import bouw_wereld
+from tests.login import inloggen
 
 IN_CI = os.environ.get("CI", "").lower() in {"1", "true", "yes"}
 
@@ -62,3 +67,26 @@ def audit_trigger(require_postgres):
     migratie = importlib.import_module("samenwerking.migrations.0002_audit_onveranderlijk")
     with connection.cursor() as cursor:
         cursor.execute(migratie.TRIGGER_SQL)
+
+
+# --- the isolation tests' world (tests/test_isolatie_*.py) and its logged-in sessions ----------------
+
+
+@pytest.fixture(scope="module")
+def wereld(django_db_setup, django_db_blocker, tmp_path_factory):
+    media = tmp_path_factory.mktemp("isolatie_media")
+    snel = ["django.contrib.auth.hashers.MD5PasswordHasher"]
+    with override_settings(MEDIA_ROOT=str(media), PASSWORD_HASHERS=snel), django_db_blocker.unblock():
+        atomic = transaction.atomic()
+        atomic.__enter__()
+        try:
+            w = bouw_wereld()
+            w.koekjes = {}
+            for rol, user in w.gebruikers.items():
+                c = APIClient()
+                inloggen(c, user)
+                w.koekjes[rol] = {naam: morsel.value for naam, morsel in c.cookies.items()}
+            yield w
+        finally:
+            transaction.set_rollback(True)
+            atomic.__exit__(None, None, None)

@@ -3,6 +3,7 @@ import pytest
 from registratie import checks, demo
 from registratie.management import bench_paginas
 from samenwerking.models import Gebruiker
+from tests.registratie.rod_helpers import route_met_vestigingen
 
 
 @pytest.fixture
@@ -33,3 +34,18 @@ def soap_naar_stub(settings, duo_stub):
     settings.LEERROUTE_ROD_TRANSPORT = {"standaard": "soap", "per_brin": {}}
     settings.LEERROUTE_ROD_SOAP = {"endpoint": duo_stub.url, "timeout": 2.0, "per_brin": {}}
     return duo_stub
+
+
+@pytest.fixture
+def rod_media(settings, tmp_path):
+    """Delivery files go to a fresh MEDIA_ROOT per test (the ROD export tests use it through their
+    pytestmark; other ROD test modules still define their own)."""
+    settings.MEDIA_ROOT = tmp_path / "media"
+    return settings.MEDIA_ROOT
+
+
+@pytest.fixture
+def route():
+    """A route whose vo- and mbo-side each have a vestiging, as a ROD delivery needs (a module that
+    defines its own ``route`` fixture overrides this one)."""
+    return route_met_vestigingen()

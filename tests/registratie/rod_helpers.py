@@ -10,7 +10,7 @@ from lxml import etree
 from stdnum.nl import bsn as stdnum_bsn
 
 from registratie.models import RodStand, Signaal
-from registratie.rod import format, opslag
+from registratie.rod import format, opslag, services
 from samenwerking.models import Vestiging
 from tests.factories import InschrijvingFactory, LeerrouteFactory
 
@@ -115,3 +115,16 @@ def terugkoppeling_xml(
         if element:
             etree.SubElement(el, "element").text = element[0]
     return etree.tostring(root, xml_declaration=True, encoding="UTF-8")
+
+
+def exporteer(datum=PEILDATUM, **kwargs) -> dict[str, services.Resultaat]:
+    """Run the ROD export for the date; the results by BRIN."""
+    return {r.instelling.brin: r for r in services.rod_exporteren(peildatum=datum, **kwargs)}
+
+
+def vo_brin(route) -> str:
+    return route.overeenkomst.vo_instelling.brin
+
+
+def mbo_brin(route) -> str:
+    return route.overeenkomst.mbo_instelling.brin
