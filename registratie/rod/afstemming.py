@@ -1,8 +1,9 @@
 """Reconciliation: DUO's snapshot of one instelling (terugkoppeling_xml.momentopname_lezen)
 against our own data, every difference a RodVerschil.
 
-Our side is the message we would send for each enrolment at the snapshot's moment
-(bericht.bericht_van), so both sides are the same dataclass and compare field by field:
+Our side is the message we would send for each enrolment at the snapshot's moment (bericht.
+bericht_uit, from the same rows the sending job reads: rod.bronrijen), so both sides are the
+same dataclass and compare field by field:
 - a key only we have: ``ontbreekt_bij_duo``; a key only DUO has: ``ontbreekt_bij_ons``;
 - the enrolment's fields (number, sector, dates, reason);
 - the periods by date: for every date on which either side begins a period, the period in force
@@ -14,6 +15,11 @@ anonymised after the retention period.
 "Opnieuw in de wachtrij" (per difference, or all of one reconciliation): our enrolment is queued
 again (wachtrij.in_wachtrij, its whole current state goes out); a key DUO has and we do not gets
 a deletion message built from DUO's own record of it. Personal numbers are stored masked.
+
+In flat memory however large the snapshot (100 MB for 100,000 enrolments): DUO's records stream
+in blocks, each compared with our enrolments of those keys (one query) and its differences
+written; only the keys seen are kept, to find afterwards, streaming our keys, what DUO lacks.
+A key that comes twice in the snapshot is compared once (the first).
 """
 
 from __future__ import annotations
@@ -23,24 +29,24 @@ import dataclasses
 import datetime
 import hashlib
 import io
+import itertools
 import uuid
+from collections.abc import Iterable, Iterator
 
 from django.core.exceptions import ValidationError
 from django.db import transaction
-from django.db.models import Prefetch
 from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
 from registratie.models import (
-    Fasewissel,
     Inschrijving,
     RedenEinde,
     RodAfstemming,
     RodVerschil,
     VerschilSoort,
 )
-from registratie.rod import bericht, bericht_lezen, wachtrij
+from registratie.rod import bericht, bericht_lezen, bronrijen, wachtrij
 from registratie.rod import terugkoppeling_xml as tx
 from samenwerking import audit, versleuteling
 from samenwerking.identifiers import mask
@@ -120,78 +126,62 @@ def vergelijken(ons: bericht.InschrijvingBericht, duo: bericht.InschrijvingBeric
     return uit
 
 
-def onze_stand(instelling: Instelling, tijd: datetime.datetime):
-    """(inschrijving id, our message) per enrolment that belongs at DUO, in batches."""
-    qs = (
-        Inschrijving.objects.filter(instelling=instelling, leerling__geanonimiseerd_op__isnull=True)
-        .exclude(reden_einde=RedenEinde.CORRECTIE)
-        .select_related(
-            "leerling",
-            "instelling",
-            "vestiging",
-            "kwalificatie",
-            "leerroute__vo_vestiging",
-            "leerroute__mbo_vestiging",
-        )
-        .prefetch_related(Prefetch("fasewissels", queryset=Fasewissel.objects.order_by("ingangsdatum", "id")))
-        .order_by("inschrijvingsvolgnummer")
+def _bij_duo(instelling: Instelling):
+    """Our enrolments that belong at DUO."""
+    return Inschrijving.objects.filter(
+        instelling=instelling, leerling__geanonimiseerd_op__isnull=True
+    ).exclude(reden_einde=RedenEinde.CORRECTIE)
+
+
+def onze_berichten(
+    instelling: Instelling, sleutels: list[str], tijd: datetime.datetime
+) -> dict[str, tuple[int, bericht.InschrijvingBericht]]:
+    """(inschrijving id, our message) per key, for those of ``sleutels`` that belong at DUO: one
+    query for the enrolments, one for their fase changes."""
+    velden = bronrijen.velden()
+    rijen = list(
+        _bij_duo(instelling)
+        .filter(inschrijvingsvolgnummer__in=sleutels)
+        .annotate(**velden)
+        .values_list("pk", *velden)
     )
+    wissels = bronrijen.wissels([r[0] for r in rijen])
     nul = uuid.UUID(int=0)  # never sent: only compared
-    for ins in qs.iterator(chunk_size=BLOK):
-        yield ins.pk, bericht.bericht_van(ins, document_id=nul, tijd=tijd)
+    uit = {}
+    for pk, *waarden in rijen:
+        bron = bronrijen.bron(dict(zip(velden, waarden, strict=True)), wissels.get(pk, []))
+        uit[bron.sleutel] = (pk, bericht.bericht_uit(bron, document_id=nul, tijd=tijd))
+    return uit
 
 
 def afstemmen(
-    data: bytes, *, instelling: Instelling | None = None, door=None, kanaal: str = Kanaal.IMPORT
+    bron, *, instelling: Instelling | None = None, door=None, kanaal: str = Kanaal.IMPORT
 ) -> RodAfstemming:
-    """Read DUO's snapshot and record every difference with our data."""
-    m = tx.momentopname_lezen(data)
-    inst = Instelling.objects.filter(brin=m.brin).first()
+    """Read DUO's snapshot (a path, bytes or a binary file such as an upload) and record every
+    difference with our data. All or nothing: a file that breaks its XSD halfway leaves nothing."""
+    sha256 = hashlib.sha256()
+    kop, records = tx.momentopname_lezen(bron, sha256=sha256)
+    inst = Instelling.objects.filter(brin=kop.brin).first()
     if inst is None or (instelling is not None and inst.pk != instelling.pk):
         raise ValidationError(
             _("De momentopname is voor BRIN %(brin)s; die instelling is hier niet bekend of niet de uwe.")
-            % {"brin": m.brin}
+            % {"brin": kop.brin}
         )
-    duo = {b.volgnummer: b for b in m.inschrijvingen}
-    verschillen: list[tuple[Verschil, int | None, str]] = []
-    aantal_ons = 0
-    for pk, ons in onze_stand(inst, m.aangemaakt):
-        aantal_ons += 1
-        hun = duo.pop(ons.volgnummer, None)
-        if hun is None:
-            verschillen.append((Verschil(ons.volgnummer, VerschilSoort.ONTBREEKT_BIJ_DUO), pk, ""))
-        else:
-            verschillen += [(v, pk, "") for v in vergelijken(ons, hun)]
-    for sleutel, hun in sorted(duo.items()):
-        record = wachtrij.inhoud_versleutelen(bericht.naar_xml(hun))
-        verschillen.append((Verschil(sleutel, VerschilSoort.ONTBREEKT_BIJ_ONS), None, record))
     with transaction.atomic():
         afstemming = RodAfstemming.objects.create(
-            instelling=inst,
-            momentopname_van=m.aangemaakt,
-            sha256=hashlib.sha256(data).hexdigest(),
-            aantal_duo=len(m.inschrijvingen),
-            aantal_ons=aantal_ons,
-            aantal_verschillen=len(verschillen),
-            aangemaakt_door=door,
-            kanaal=kanaal,
+            instelling=inst, momentopname_van=kop.aangemaakt, aangemaakt_door=door, kanaal=kanaal
         )
-        RodVerschil.objects.bulk_create(
-            [
-                RodVerschil(
-                    afstemming=afstemming,
-                    sleutel=v.sleutel,
-                    inschrijving_id=pk,
-                    soort=v.soort,
-                    veld=v.veld,
-                    ons=v.ons[:200],
-                    duo=v.duo[:200],
-                    duo_record=record,
-                )
-                for v, pk, record in verschillen
-            ],
-            batch_size=BLOK,
-        )
+        gezien: set[str] = set()
+        for blok in _blokken(records):
+            afstemming.aantal_duo += len(blok)
+            afstemming.aantal_verschillen += _opslaan(
+                afstemming, _blok_vergelijken(inst, blok, gezien, kop.aangemaakt)
+            )
+        ontbrekend = _ontbrekend_bij_duo(inst, gezien, afstemming)
+        for blok in _blokken(ontbrekend):
+            afstemming.aantal_verschillen += _opslaan(afstemming, blok)
+        afstemming.sha256 = sha256.hexdigest()
+        afstemming.save(update_fields=["aantal_duo", "aantal_ons", "aantal_verschillen", "sha256"])
         audit.record(
             afstemming,
             actie=AuditActie.AANGEMAAKT,
@@ -200,6 +190,65 @@ def afstemmen(
             nieuw=audit.snapshot(afstemming),
         )
     return afstemming
+
+
+def _blokken(rijen: Iterable) -> Iterator[list]:
+    rijen = iter(rijen)
+    while blok := list(itertools.islice(rijen, BLOK)):
+        yield blok
+
+
+def _blok_vergelijken(inst: Instelling, blok: list, gezien: set[str], tijd: datetime.datetime) -> list[tuple]:
+    """The differences of one block of DUO's records: (Verschil, inschrijving id, DUO's record
+    encrypted for a key only DUO has)."""
+    hun_per_sleutel = {}
+    for hun in blok:
+        if hun.volgnummer not in gezien:
+            gezien.add(hun.volgnummer)
+            hun_per_sleutel[hun.volgnummer] = hun
+    ons = onze_berichten(inst, list(hun_per_sleutel), tijd)
+    uit = []
+    for sleutel, hun in hun_per_sleutel.items():
+        if sleutel in ons:
+            pk, mijn = ons[sleutel]
+            uit += [(v, pk, "") for v in vergelijken(mijn, hun)]
+        else:
+            record = wachtrij.inhoud_versleutelen(bericht.naar_xml(hun))
+            uit.append((Verschil(sleutel, VerschilSoort.ONTBREEKT_BIJ_ONS), None, record))
+    return uit
+
+
+def _ontbrekend_bij_duo(inst: Instelling, gezien: set[str], afstemming: RodAfstemming) -> Iterator[tuple]:
+    """Our enrolments whose key DUO lacks, streamed; counts ours into ``afstemming.aantal_ons``."""
+    for pk, sleutel in (
+        _bij_duo(inst)
+        .order_by("inschrijvingsvolgnummer")
+        .values_list("pk", "inschrijvingsvolgnummer")
+        .iterator(chunk_size=BLOK)
+    ):
+        afstemming.aantal_ons += 1
+        if sleutel not in gezien:
+            yield Verschil(sleutel, VerschilSoort.ONTBREEKT_BIJ_DUO), pk, ""
+
+
+def _opslaan(afstemming: RodAfstemming, verschillen: list[tuple]) -> int:
+    RodVerschil.objects.bulk_create(
+        [
+            RodVerschil(
+                afstemming=afstemming,
+                sleutel=v.sleutel,
+                inschrijving_id=pk,
+                soort=v.soort,
+                veld=v.veld,
+                ons=v.ons[:200],
+                duo=v.duo[:200],
+                duo_record=record,
+            )
+            for v, pk, record in verschillen
+        ],
+        batch_size=BLOK,
+    )
+    return len(verschillen)
 
 
 def opnieuw_in_wachtrij(verschillen, *, door=None, kanaal: str = Kanaal.UI) -> int:

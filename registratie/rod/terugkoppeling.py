@@ -1,6 +1,7 @@
 """DUO's feedback per enrolment and count date (format v2), read into RodTerugkoppelingRegel.
 
-Per line of a feedback file (terugkoppeling_xml.lezen), in one transaction for the whole file:
+Per line of a feedback file (terugkoppeling_xml.lezen, streamed in blocks), in one transaction for
+the whole file:
 - the line is kept per (instelling, inschrijvingsvolgnummer, teldatum): a later file for the
   same count date (voorlopig, then definitief) replaces it; reading a file twice changes nothing;
 - a rejection (ernst ``afkeur``) opens a Signaal for the instelling's beheerders (registratie.
@@ -19,6 +20,7 @@ or a URL that serves the file (``--url``: the stub service in the tests).
 from __future__ import annotations
 
 import dataclasses
+import itertools
 
 import requests
 from django.core.exceptions import ValidationError
@@ -88,20 +90,22 @@ def ophalen(url: str, *, timeout: float = 30.0) -> bytes:
 
 
 def inlezen(
-    data: bytes, *, door=None, kanaal: str = Kanaal.IMPORT, instelling: Instelling | None = None
+    bron, *, door=None, kanaal: str = Kanaal.IMPORT, instelling: Instelling | None = None
 ) -> Resultaat:
-    """Read one feedback file; ``instelling``: the file must be about this one (the upload)."""
-    t = tx.lezen(data)
-    inst = Instelling.objects.filter(brin=t.brin).first()
+    """Read one feedback file (a path, bytes or a binary file such as an upload), streamed block
+    by block; ``instelling``: the file must be about this one (the upload). All or nothing: a
+    file that breaks its XSD halfway changes nothing."""
+    kop, regels = tx.lezen(bron)
+    inst = Instelling.objects.filter(brin=kop.brin).first()
     if inst is None or (instelling is not None and inst.pk != instelling.pk):
         raise ValidationError(
             _("De terugkoppeling is voor BRIN %(brin)s; die instelling is hier niet bekend of niet de uwe.")
-            % {"brin": t.brin}
+            % {"brin": kop.brin}
         )
-    resultaat = Resultaat(brin=t.brin)
+    resultaat = Resultaat(brin=kop.brin)
     with transaction.atomic():
-        for start in range(0, len(t.regels), BLOK):
-            _blok_verwerken(inst, t.regels[start : start + BLOK], resultaat, door=door, kanaal=kanaal)
+        while blok := list(itertools.islice(regels, BLOK)):
+            _blok_verwerken(inst, blok, resultaat, door=door, kanaal=kanaal)
     return resultaat
 
 

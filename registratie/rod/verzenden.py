@@ -35,13 +35,12 @@ from django.utils.translation import gettext as _
 from registratie import locks
 from registratie.models import (
     BerichtStatus,
-    Fasewissel,
     RodBericht,
     RodBerichtSoort,
     RodLevering,
 )
 from registratie.rod import bericht as fmt
-from registratie.rod import bericht_lezen, opslag, signalen, wachtrij
+from registratie.rod import bericht_lezen, bronrijen, opslag, signalen, wachtrij
 from registratie.rod import transport as tp
 from samenwerking.models import Instelling, Kanaal
 
@@ -174,33 +173,7 @@ class Wachtend:
 
 _BERICHT_VELDEN = tuple(f.name for f in dataclasses.fields(Wachtend) if f.name != "pk")
 # What a message is built from, read with the queued message in the same query.
-_BRON_VELDEN = {
-    "i_brin": F("inschrijving__instelling__brin"),
-    "i_sleutel": F("inschrijving__inschrijvingsvolgnummer"),
-    "i_bsn": F("inschrijving__leerling__bsn"),
-    "i_onderwijsnummer": F("inschrijving__leerling__onderwijsnummer"),
-    "i_geanonimiseerd": F("inschrijving__leerling__geanonimiseerd_op"),
-    "i_vestiging": F("inschrijving__vestiging__code"),
-    "i_vo_vestiging": F("inschrijving__leerroute__vo_vestiging__code"),
-    "i_mbo_vestiging": F("inschrijving__leerroute__mbo_vestiging__code"),
-    "i_crebo": F("inschrijving__kwalificatie__crebo"),
-    "i_niveau": F("inschrijving__kwalificatie__niveau"),
-    **{
-        f"i_{veld}": F(f"inschrijving__{veld}")
-        for veld in (
-            "sector",
-            "opleidingskenmerk",
-            "fase",
-            "startdatum",
-            "geplande_einddatum",
-            "einddatum",
-            "reden_einde",
-            "leerjaar",
-            "leerweg",
-            "leervorm",
-        )
-    },
-}
+_BRON_VELDEN = bronrijen.velden("inschrijving__")
 
 
 def _blok_lezen(instelling: Instelling, vanaf: int, nu) -> list[tuple[Wachtend, fmt.Bron | None, bool]]:
@@ -215,48 +188,15 @@ def _blok_lezen(instelling: Instelling, vanaf: int, nu) -> list[tuple[Wachtend, 
         .values_list("pk", *_BERICHT_VELDEN, *_BRON_VELDEN)[:BLOK]
     )
     n = 1 + len(_BERICHT_VELDEN)
-    wissels = _wissels([r[3] for r in rijen if r[n] is not None])
+    wissels = bronrijen.wissels([r[3] for r in rijen if r[n] is not None])
     return [_uit_rij(r[:n], dict(zip(_BRON_VELDEN, r[n:], strict=True)), wissels) for r in rijen]
-
-
-def _wissels(ids: list[int]) -> dict[int, list]:
-    per = defaultdict(list)
-    if ids:
-        for ins_id, ingang, van, naar in (
-            Fasewissel.objects.filter(inschrijving_id__in_ids=ids)
-            .order_by("ingangsdatum", "id")
-            .values_list("inschrijving_id", "ingangsdatum", "van_fase", "naar_fase")
-        ):
-            per[ins_id].append((ingang, van, naar))
-    return per
 
 
 def _uit_rij(bericht: tuple, r: dict, wissels: dict) -> tuple[Wachtend, fmt.Bron | None, bool]:
     b = Wachtend(*bericht)
     if r["i_brin"] is None or b.soort != RodBerichtSoort.INSCHRIJVING:  # gone, or a deletion
         return b, None, True
-    vo = r["i_sector"] == "vo"
-    bron = fmt.Bron(
-        brin=r["i_brin"],
-        sleutel=r["i_sleutel"],
-        sector=r["i_sector"],
-        bsn=r["i_bsn"],
-        onderwijsnummer=r["i_onderwijsnummer"],
-        opleidingskenmerk=r["i_opleidingskenmerk"],
-        fase=r["i_fase"],
-        startdatum=r["i_startdatum"],
-        geplande_einddatum=r["i_geplande_einddatum"],
-        einddatum=r["i_einddatum"],
-        reden_einde=r["i_reden_einde"],
-        vestiging=r["i_vestiging"] or (r["i_vo_vestiging"] if vo else r["i_mbo_vestiging"]),
-        leerjaar=r["i_leerjaar"],
-        leerweg=r["i_leerweg"] or None,
-        crebo=r["i_crebo"],
-        niveau=r["i_niveau"],
-        leervorm=r["i_leervorm"] or None,
-        wissels=wissels.get(b.inschrijving_id, []),
-    )
-    return b, bron, r["i_geanonimiseerd"] is not None
+    return b, bronrijen.bron(r, wissels.get(b.inschrijving_id, [])), r["i_geanonimiseerd"] is not None
 
 
 def _vorige(ids: list[int]) -> dict[int, bytes]:

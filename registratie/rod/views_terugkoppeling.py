@@ -40,8 +40,9 @@ def _eigen_instelling(request, brin: str) -> Instelling | None:
     return Instelling.objects.filter(pk__in=scope.scope_for(request.user).beheer, brin=brin).first()
 
 
-def _bestand_lezen(form: BestandForm) -> bytes:
-    return b"".join(form.cleaned_data["bestand"].chunks())
+def _bestand(form: BestandForm):
+    """The upload, read where it is (in memory or a temporary file): the readers stream it."""
+    return form.cleaned_data["bestand"]
 
 
 # ------------------------------------------------------------------------------------------ feedback
@@ -95,14 +96,16 @@ def terugkoppeling_inlezen(request):
         messages.error(request, _("Kies een terugkoppelingsbestand (XML)."))
         return redirect("rod:terugkoppeling_lijst")
     try:
-        data = _bestand_lezen(form)
-        brin = terugkoppeling.tx.lezen(data).brin
+        bestand = _bestand(form)
+        brin = terugkoppeling.tx.kop_lezen(bestand).brin
         instelling = _eigen_instelling(request, brin)
         if instelling is None:
             raise ValidationError(
                 _("Dit bestand is voor BRIN %(brin)s: daar bent u geen beheerder van.") % {"brin": brin}
             )
-        resultaat = terugkoppeling.inlezen(data, door=request.user, kanaal=Kanaal.UI, instelling=instelling)
+        resultaat = terugkoppeling.inlezen(
+            bestand, door=request.user, kanaal=Kanaal.UI, instelling=instelling
+        )
     except ValidationError as exc:
         messages.error(request, " ".join(exc.messages))
     else:
@@ -152,14 +155,14 @@ def afstemming_inlezen(request):
         messages.error(request, _("Kies een momentopname van DUO (XML)."))
         return redirect("rod:afstemming_lijst")
     try:
-        data = _bestand_lezen(form)
-        brin = terugkoppeling.tx.momentopname_lezen(data).brin
+        bestand = _bestand(form)
+        brin = terugkoppeling.tx.momentopname_kop(bestand).brin  # only the header is read here
         instelling = _eigen_instelling(request, brin)
         if instelling is None:
             raise ValidationError(
                 _("Dit bestand is voor BRIN %(brin)s: daar bent u geen beheerder van.") % {"brin": brin}
             )
-        a = afstemming.afstemmen(data, instelling=instelling, door=request.user, kanaal=Kanaal.UI)
+        a = afstemming.afstemmen(bestand, instelling=instelling, door=request.user, kanaal=Kanaal.UI)
     except ValidationError as exc:
         messages.error(request, " ".join(exc.messages))
         return redirect("rod:afstemming_lijst")

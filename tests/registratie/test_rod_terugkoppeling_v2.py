@@ -69,9 +69,9 @@ def ins():
 
 def test_the_file_is_written_and_read_back_unchanged(ins):
     regel = _regel(ins, None, AFKEUR, WAARSCHUWING, bekostigd=False)
-    t = tx.lezen(_bestand(ins.instelling, regel))
-    assert t.brin == ins.instelling.brin and t.aangemaakt == NU
-    assert t.regels == [regel]
+    kop, regels = tx.lezen(_bestand(ins.instelling, regel))
+    assert kop == tx.Kop(brin=ins.instelling.brin, aangemaakt=NU)
+    assert list(regels) == [regel]
 
 
 def test_a_file_that_does_not_follow_the_schema_changes_nothing(ins):

@@ -4,12 +4,13 @@ difference; prints the counts per kind (never a personal number). ``--opnieuw-in
 queues every difference at once, as the button on the screen does.
 """
 
-from collections import Counter
 from pathlib import Path
 
 from django.core.exceptions import ValidationError
 from django.core.management.base import BaseCommand, CommandError
+from django.db.models import Count
 
+from registratie.models import VerschilSoort
 from registratie.rod import afstemming
 from samenwerking.models import Kanaal
 
@@ -27,10 +28,14 @@ class Command(BaseCommand):
         if not bestand.is_file():
             raise CommandError(f"Bestand niet gevonden: {bestand}")
         try:
-            a = afstemming.afstemmen(bestand.read_bytes(), kanaal=Kanaal.IMPORT)
+            a = afstemming.afstemmen(bestand, kanaal=Kanaal.IMPORT)  # streamed: never whole in memory
         except ValidationError as exc:
             raise CommandError(" ".join(exc.messages)) from exc
-        per_soort = Counter(v.get_soort_display() for v in a.verschillen.all())
+        # Counted in the database: a first reconciliation can have a difference per enrolment.
+        per_soort = {
+            str(VerschilSoort(soort).label): n
+            for soort, n in a.verschillen.order_by().values_list("soort").annotate(n=Count("id"))
+        }
         self.stdout.write(
             f"{a.instelling.brin}: {a.aantal_duo} bij DUO, {a.aantal_ons} in Leerroute, "
             f"{a.aantal_verschillen} verschillen"

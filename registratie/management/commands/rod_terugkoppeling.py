@@ -29,7 +29,7 @@ class Command(BaseCommand):
             elif not bestand.is_file():
                 raise CommandError(f"Bestand niet gevonden: {bestand}")
             else:
-                data = bestand.read_bytes()
+                data = bestand  # streamed from disk
             resultaat = terugkoppeling.inlezen(data, kanaal=Kanaal.IMPORT)
         except ValidationError as exc:
             raise CommandError(" ".join(exc.messages)) from exc
