@@ -205,9 +205,7 @@ def _vorige(ids: list[int]) -> dict[int, bytes]:
     laatste = {}
     for ins_id, *plaats in (
         RodBericht.objects.filter(
-            inschrijving_id__in_ids=ids,
-            soort=RodBerichtSoort.INSCHRIJVING,
-            status__in=wachtrij.GELEVERD,
+            wachtrij.GELEVERD_Q, inschrijving_id__in_ids=ids, soort=RodBerichtSoort.INSCHRIJVING
         )
         .filter(Q(inhoud__gt="") | Q(positie__isnull=False))
         .order_by("inschrijving_id", "pk")
