@@ -252,23 +252,36 @@ def _opslaan(afstemming: RodAfstemming, verschillen: list[tuple]) -> int:
 
 
 def opnieuw_in_wachtrij(verschillen, *, door=None, kanaal: str = Kanaal.UI) -> int:
-    """Queue again what the differences are about: our enrolments (their whole current state;
-    one already queued stays queued), and for keys only DUO has a deletion message built from
-    DUO's record. Returns how many messages were queued."""
-    verschillen = list(verschillen)
+    """Queue again what the differences (a queryset) are about: our enrolments (their whole
+    current state; one already queued stays queued), and for keys only DUO has a deletion
+    message built from DUO's record. Returns how many messages were queued. In blocks of BLOK
+    differences read as plain values: a first reconciliation can hold one per enrolment (100,000
+    with DUO's records), so memory stays flat."""
+    aantal, vanaf = 0, 0
     with transaction.atomic():
-        aantal = wachtrij.in_wachtrij({v.inschrijving_id for v in verschillen if v.inschrijving_id})
-        alleen_duo = [v for v in verschillen if v.soort == VerschilSoort.ONTBREEKT_BIJ_ONS and v.duo_record]
-        aantal += _verwijderingen(alleen_duo)
-        geregeld = [v.pk for v in verschillen if v.inschrijving_id or v in alleen_duo]
-        RodVerschil.objects.filter(pk__in=geregeld).update(opnieuw_in_wachtrij_op=timezone.now())
+        while blok := list(
+            verschillen.filter(pk__gt=vanaf)
+            .order_by("pk")
+            .values_list("pk", "inschrijving_id", "soort", "duo_record", "afstemming__instelling_id")[:BLOK]
+        ):
+            vanaf = blok[-1][0]
+            aantal += wachtrij.in_wachtrij({ins for _pk, ins, *_rest in blok if ins})
+            alleen_duo = [
+                (pk, record, inst)
+                for pk, ins, soort, record, inst in blok
+                if soort == VerschilSoort.ONTBREEKT_BIJ_ONS and record
+            ]
+            aantal += _verwijderingen(alleen_duo)
+            geregeld = [pk for pk, ins, *_rest in blok if ins] + [pk for pk, _r, _i in alleen_duo]
+            RodVerschil.objects.filter(pk__in=geregeld).update(opnieuw_in_wachtrij_op=timezone.now())
     return aantal
 
 
-def _verwijderingen(verschillen: list[RodVerschil]) -> int:
-    """A deletion message per key that DUO has and we do not, built from DUO's own record."""
-    for v in verschillen:
-        hun = bericht_lezen.lezen(versleuteling.fernet().decrypt(v.duo_record.encode("ascii")))
+def _verwijderingen(verschillen: list[tuple]) -> int:
+    """A deletion message per key that DUO has and we do not, built from DUO's own record
+    (``verschillen``: (pk, encrypted record, instelling id))."""
+    for _pk, record, instelling_id in verschillen:
+        hun = bericht_lezen.lezen(versleuteling.fernet().decrypt(record.encode("ascii")))
         document_id = uuid.uuid4()
         verwijder = bericht.VerwijderBericht(
             document_id=document_id,
@@ -281,7 +294,7 @@ def _verwijderingen(verschillen: list[RodVerschil]) -> int:
             volgnummer=hun.volgnummer,
         )
         wachtrij.verwijdering_van(
-            instelling_id=v.afstemming.instelling_id,
+            instelling_id=instelling_id,
             sleutel=hun.volgnummer,
             sector=hun.sector.lower(),
             xml=bericht.naar_xml(verwijder),

@@ -21,6 +21,7 @@ from __future__ import annotations
 
 import dataclasses
 import itertools
+import tempfile
 
 import requests
 from django.core.exceptions import ValidationError
@@ -77,16 +78,26 @@ class Resultaat:
         }
 
 
-def ophalen(url: str, *, timeout: float = 30.0) -> bytes:
-    """The feedback file from a service that serves it (the stub service in the tests)."""
+OPHALEN_IN_GEHEUGEN = 8 * 1024 * 1024  # a larger file goes to a temporary file while it arrives
+
+
+def ophalen(url: str, *, timeout: float = 30.0) -> tempfile.SpooledTemporaryFile:
+    """The feedback file from a service that serves it (the stub service in the tests), streamed
+    into a temporary file (in memory up to 8 MB): the file of a large instelling never sits in
+    memory whole. Use it as a context manager; inlezen() reads it as a stream."""
+    bestand = tempfile.SpooledTemporaryFile(max_size=OPHALEN_IN_GEHEUGEN)  # noqa: SIM115 - returned
     try:
-        antwoord = requests.get(url, timeout=timeout)
-        antwoord.raise_for_status()
+        with requests.get(url, timeout=timeout, stream=True) as antwoord:
+            antwoord.raise_for_status()
+            for deel in antwoord.iter_content(chunk_size=1024 * 1024):
+                bestand.write(deel)
     except requests.RequestException as exc:
+        bestand.close()
         raise ValidationError(
             _("De terugkoppeling kon niet worden opgehaald (%(f)s).") % {"f": type(exc).__name__}
         ) from exc
-    return antwoord.content
+    bestand.seek(0)
+    return bestand
 
 
 def inlezen(

@@ -216,6 +216,6 @@ def afstemming_wachtrij(request, pk: int, verschil: int | None = None):
         if not verschillen.exists():
             messages.error(request, _("Dit verschil hoort niet bij deze afstemming."))
             return redirect("rod:afstemming", pk=a.pk)
-    n = afstemming.opnieuw_in_wachtrij(verschillen.select_related("afstemming"), door=request.user)
+    n = afstemming.opnieuw_in_wachtrij(verschillen, door=request.user)
     messages.success(request, _("%(n)s berichten in de wachtrij gezet.") % {"n": n})
     return redirect("rod:afstemming", pk=a.pk)

@@ -127,14 +127,14 @@ def test_opnieuw_in_de_wachtrij_per_difference_and_for_all(geplant):
     a = afstemming.afstemmen(data)
     RodBericht.objects.all().delete()  # start from an empty queue
     een = a.verschillen.get(sleutel=datum.inschrijvingsvolgnummer)
-    assert afstemming.opnieuw_in_wachtrij([een]) == 1
+    assert afstemming.opnieuw_in_wachtrij(a.verschillen.filter(pk=een.pk)) == 1
     assert list(RodBericht.objects.values_list("inschrijving", "status")) == [
         (datum.pk, BerichtStatus.IN_WACHTRIJ)
     ]
     een.refresh_from_db()
     assert een.opnieuw_in_wachtrij_op is not None
 
-    afstemming.opnieuw_in_wachtrij(a.verschillen.select_related("afstemming"))
+    afstemming.opnieuw_in_wachtrij(a.verschillen.all())
     in_wachtrij = RodBericht.objects.filter(status=BerichtStatus.IN_WACHTRIJ)
     assert {b.inschrijving_id for b in in_wachtrij.filter(soort=RodBerichtSoort.INSCHRIJVING)} == {
         weg.pk,
@@ -147,6 +147,27 @@ def test_opnieuw_in_de_wachtrij_per_difference_and_for_all(geplant):
     weg_bericht = bericht_lezen.lezen(wachtrij.inhoud(verwijdering))
     assert isinstance(weg_bericht, bericht.VerwijderBericht) and weg_bericht.nummer == "111222333"
     assert bericht_lezen.valideren(wachtrij.inhoud(verwijdering)) == []
+    assert not a.verschillen.filter(opnieuw_in_wachtrij_op__isnull=True).exists()
+
+
+def test_opnieuw_in_de_wachtrij_for_all_goes_through_every_block(geplant, monkeypatch):
+    """ "Alle verschillen opnieuw in de wachtrij" reads the differences in blocks (flat memory for
+    a reconciliation with one difference per enrolment): with blocks of two, every difference of
+    every block is queued and marked, the deletion of the key only DUO has included."""
+    _instelling, (_zelfde, weg, datum, vestiging, nummer), data = geplant
+    monkeypatch.setattr(afstemming, "BLOK", 2)
+    a = afstemming.afstemmen(data)
+    RodBericht.objects.all().delete()
+    assert a.verschillen.count() > 2 * afstemming.BLOK
+    assert afstemming.opnieuw_in_wachtrij(a.verschillen.all()) == 5
+    in_wachtrij = RodBericht.objects.filter(status=BerichtStatus.IN_WACHTRIJ)
+    assert {b.inschrijving_id for b in in_wachtrij.filter(soort=RodBerichtSoort.INSCHRIJVING)} == {
+        weg.pk,
+        datum.pk,
+        vestiging.pk,
+        nummer.pk,
+    }
+    assert in_wachtrij.filter(soort=RodBerichtSoort.VERWIJDERING, sleutel="DUO-ALLEEN").count() == 1
     assert not a.verschillen.filter(opnieuw_in_wachtrij_op__isnull=True).exists()
 
 

@@ -76,10 +76,10 @@ def test_a_school_year_flows_through_soap_to_duo_and_back_as_feedback(soap_naar_
             gewaarschuwd.append((brin, sleutels[1]))
     regels = 0
     for brin in brins:
-        data = terugkoppeling.ophalen(
+        with terugkoppeling.ophalen(
             f"{stub.url}/terugkoppeling?brin={brin}&teldatum={TELDATUM.isoformat()}"
-        )
-        regels += terugkoppeling.inlezen(data).regels
+        ) as data:
+            regels += terugkoppeling.inlezen(data).regels
     assert regels == inschrijvingen.filter(startdatum__lte=TELDATUM).count()
 
     def status(brin, sleutel):

@@ -155,3 +155,42 @@ def test_the_command_reconciles_a_snapshot_from_its_path_and_counts_per_kind(sch
         (vo[0].inschrijvingsvolgnummer, "ontbreekt_bij_duo"),
         ("DUO-ALLEEN", "ontbreekt_bij_ons"),
     }
+
+
+@pytest.mark.django_db
+def test_the_command_fetches_feedback_from_a_service_as_a_stream_and_names_a_failure():
+    """``rod_terugkoppeling --url``: the file arrives into a temporary file (not whole in memory)
+    and is read like a file on disk; a service that cannot be reached gives a Dutch error."""
+    import http.server
+    import threading
+
+    from django.core.management.base import CommandError
+
+    route = route_met_vestigingen()
+    vo, _mbo = leerling_in_route(route)
+    brin = vo.instelling.brin
+    nu = datetime.datetime.now(datetime.UTC)
+    regel = tx.Regel(volgnummer=vo.inschrijvingsvolgnummer, teldatum=datetime.date(2025, 10, 1), status="V")
+    inhoud = tx.schrijven(tx.Terugkoppeling(brin=brin, aangemaakt=nu, regels=[regel]))
+
+    class Dienst(http.server.BaseHTTPRequestHandler):
+        def do_GET(self):
+            self.send_response(200)
+            self.send_header("Content-Type", "application/xml")
+            self.end_headers()
+            self.wfile.write(inhoud)
+
+        def log_message(self, *args):
+            pass
+
+    server = http.server.HTTPServer(("127.0.0.1", 0), Dienst)
+    threading.Thread(target=server.serve_forever, daemon=True).start()
+    try:
+        uit = io.StringIO()
+        call_command("rod_terugkoppeling", "--url", f"http://127.0.0.1:{server.server_port}/t", stdout=uit)
+    finally:
+        server.shutdown()
+    assert RodTerugkoppelingRegel.objects.filter(inschrijving=vo).count() == 1
+    assert brin in uit.getvalue()
+    with pytest.raises(CommandError, match="kon niet worden opgehaald"):
+        call_command("rod_terugkoppeling", "--url", "http://127.0.0.1:9/t")

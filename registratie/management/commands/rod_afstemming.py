@@ -42,5 +42,5 @@ class Command(BaseCommand):
             + "".join(f"; {soort}: {n}" for soort, n in sorted(per_soort.items()))
         )
         if opnieuw_in_wachtrij:
-            n = afstemming.opnieuw_in_wachtrij(a.verschillen.select_related("afstemming"), door=None)
+            n = afstemming.opnieuw_in_wachtrij(a.verschillen.all(), door=None)
             self.stdout.write(f"{n} berichten in de wachtrij gezet.")

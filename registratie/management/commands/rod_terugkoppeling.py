@@ -25,12 +25,12 @@ class Command(BaseCommand):
             raise CommandError("Geef een bestand of --url, niet allebei.")
         try:
             if url:
-                data = terugkoppeling.ophalen(url)
+                with terugkoppeling.ophalen(url) as data:
+                    resultaat = terugkoppeling.inlezen(data, kanaal=Kanaal.IMPORT)
             elif not bestand.is_file():
                 raise CommandError(f"Bestand niet gevonden: {bestand}")
             else:
-                data = bestand  # streamed from disk
-            resultaat = terugkoppeling.inlezen(data, kanaal=Kanaal.IMPORT)
+                resultaat = terugkoppeling.inlezen(bestand, kanaal=Kanaal.IMPORT)  # streamed from disk
         except ValidationError as exc:
             raise CommandError(" ".join(exc.messages)) from exc
         self.stdout.write(resultaat.regel())
