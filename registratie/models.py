@@ -548,4 +548,5 @@ from registratie.jobs.models import *  # noqa: E402,F403
 from registratie.review.models import *  # noqa: E402,F403
 from registratie.rod.models import *  # noqa: E402,F403
 from registratie.rod.terugkoppeling_models import *  # noqa: E402,F403
+from registratie.rod.upload_models import *  # noqa: E402,F403
 from registratie.tellingen import *  # noqa: E402,F403

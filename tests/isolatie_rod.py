@@ -139,6 +139,14 @@ ROD_MATRIX: dict[str, Regel] = {
     "rod:afstemming_inlezen": Regel(
         b=verwacht(OMGELEID, OMGELEID, OMGELEID, LOGIN), methode="post", data=_rod_momentopname
     ),
+    # An upload's run (registratie/rod/upload.py): its page, and the status its page polls (a
+    # finished run answers 204 and reloads).
+    "rod:upload": _detail_ui("upload", ALLEEN_BEHEERDER_VO_A),
+    "rod:upload_status": Regel(
+        b=verwacht(204, NIET_GEVONDEN, NIET_GEVONDEN, LOGIN),
+        a=verwacht(204, NIET_GEVONDEN, NIET_GEVONDEN, LOGIN, beheerder_vo_a=204),
+        object="upload",
+    ),
     "rod:afstemming": _detail_ui("afstemming", ALLEEN_BEHEERDER_VO_A),
     "rod:afstemming_csv": _detail_ui("afstemming", ALLEEN_BEHEERDER_VO_A),
     "rod:afstemming_wachtrij": _rod_v2_actie("afstemming", _verschillen_bewijs),

@@ -30,6 +30,7 @@ from registratie.models import (
     RodTerugkoppeling,
     RodTerugkoppelingMelding,
     RodTerugkoppelingRegel,
+    RodUpload,
     RodVerschil,
     Signaal,
     Uitstroom,
@@ -124,6 +125,7 @@ class Kant:
     melding: object = None
     afstemming: object = None
     verschil: object = None
+    upload: object = None  # the finished run of the snapshot behind that reconciliation
     # The rows behind those (admin, applicatiebeheer only): the feedback line, the queued
     # message's first status row, and a format-1 answer to the delivery.
     terugkoppelingregel: object = None
@@ -254,6 +256,15 @@ def _rod_terugkoppeling(k: Kant, naam: str) -> None:
         sleutel=k.inschrijving.inschrijvingsvolgnummer,
         inschrijving=k.inschrijving,
         soort="ontbreekt_bij_duo",
+    )
+    k.upload = RodUpload.objects.create(
+        soort="momentopname",
+        instelling=k.vo,
+        door=k.beheerder,
+        bestandsnaam=f"momentopname-{naam.lower()}.xml",
+        status="klaar",
+        uitkomst="1 verschillen gevonden.",
+        afstemming=k.afstemming,
     )
 
 

@@ -14,6 +14,7 @@ from celery import shared_task
 
 from registratie.jobs import taken
 from registratie.jobs.models import Taak
+from registratie.rod import upload
 
 logger = logging.getLogger(__name__)
 
@@ -45,3 +46,9 @@ def rod_verzenden_task(self, brin: str | None = None, run_id: int | None = None)
     """Send the queued ROD messages (format v2), nightly and for "nu leveren" on the screen."""
     uitkomst = taken.als_taak(self, Taak.ROD_VERZENDEN, run_id=run_id, brin=brin)
     return {**uitkomst.run.aantallen, "instellingen": [r.regel() for r in uitkomst.resultaat]}
+
+
+@shared_task(name="registratie.rod.tasks.rod_upload_task", acks_late=True)
+def rod_upload_task(upload_id: int) -> None:
+    """Read one file uploaded on the ROD screens (registratie.rod.upload)."""
+    upload.uitvoeren(upload_id)

@@ -23,6 +23,8 @@ urlpatterns: list = [
         views_terugkoppeling.waarschuwing_accepteren,
         name="waarschuwing_accepteren",
     ),
+    path("upload/<int:pk>/", views_terugkoppeling.upload_detail, name="upload"),
+    path("upload/<int:pk>/status/", views_terugkoppeling.upload_status, name="upload_status"),
     path("afstemming/", views_terugkoppeling.afstemming_lijst, name="afstemming_lijst"),
     path("afstemming/inlezen/", views_terugkoppeling.afstemming_inlezen, name="afstemming_inlezen"),
     path("afstemming/<int:pk>/", views_terugkoppeling.afstemming_detail, name="afstemming"),

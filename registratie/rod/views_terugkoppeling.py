@@ -1,6 +1,8 @@
 """Screens for what comes back from DUO (format v2): the feedback per enrolment and count date
 (upload, filters, accepting a warning with a remark) and the reconciliation with DUO's snapshot
-(upload, the differences, CSV, "opnieuw in de wachtrij" per difference and for all).
+(upload, the differences, CSV, "opnieuw in de wachtrij" per difference and for all). An upload
+runs as a background task (registratie.rod.upload); its page polls the status, then links to the
+result.
 
 Only the instelling's own beheerders: every query goes through ``objects.for_user`` (someone
 else gets a 404), and an uploaded file must be about one of the user's own instellingen.
@@ -13,7 +15,7 @@ from django.contrib.auth.decorators import login_required
 from django.core.exceptions import ValidationError
 from django.core.paginator import Paginator
 from django.db.models import Exists, F, OuterRef
-from django.http import StreamingHttpResponse
+from django.http import HttpResponse, StreamingHttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.utils.http import content_disposition_header
 from django.utils.translation import gettext as _
@@ -24,10 +26,12 @@ from registratie.models import (
     RodAfstemming,
     RodTerugkoppelingMelding,
     RodTerugkoppelingRegel,
+    RodUpload,
+    RodUploadSoort,
     RodVerschil,
     VerschilSoort,
 )
-from registratie.rod import afstemming, terugkoppeling
+from registratie.rod import afstemming, terugkoppeling, upload
 from registratie.rod.forms_terugkoppeling import AccepterenForm, BestandForm
 from samenwerking import scope
 from samenwerking.models import Instelling, Kanaal
@@ -40,9 +44,64 @@ def _eigen_instelling(request, brin: str) -> Instelling | None:
     return Instelling.objects.filter(pk__in=scope.scope_for(request.user).beheer, brin=brin).first()
 
 
-def _bestand(form: BestandForm):
-    """The upload, read where it is (in memory or a temporary file): the readers stream it."""
-    return form.cleaned_data["bestand"]
+# ------------------------------------------------------------------------------------------- uploads
+
+# Only the header is read in the request; the whole file is read by the task.
+KOP_LEZEN = {
+    RodUploadSoort.TERUGKOPPELING: terugkoppeling.tx.kop_lezen,
+    RodUploadSoort.MOMENTOPNAME: terugkoppeling.tx.momentopname_kop,
+}
+
+
+def _uploaden(request, form: BestandForm, soort: str, terug: str):
+    """Check the file's header (the BRIN must be one of the user's own), store the file and queue
+    its run; the run's page shows how it goes."""
+    bestand = form.cleaned_data["bestand"]
+    try:
+        brin = KOP_LEZEN[soort](bestand).brin
+        instelling = _eigen_instelling(request, brin)
+        if instelling is None:
+            raise ValidationError(
+                _("Dit bestand is voor BRIN %(brin)s: daar bent u geen beheerder van.") % {"brin": brin}
+            )
+    except ValidationError as exc:
+        messages.error(request, " ".join(exc.messages))
+        return redirect(terug)
+    bestand.seek(0)
+    run = upload.starten(
+        soort=soort,
+        instelling=instelling,
+        door=request.user,
+        bestandsnaam=bestand.name,
+        inhoud=bestand.read(),
+    )
+    return redirect("rod:upload", pk=run.pk)
+
+
+def _upload(request, pk: int) -> RodUpload:
+    return get_object_or_404(
+        RodUpload.objects.for_user(request.user, scope.CHANGE).select_related("instelling", "afstemming"),
+        pk=pk,
+    )
+
+
+@login_required
+@require_GET
+def upload_detail(request, pk: int):
+    """An uploaded file's run: its status while it runs (polled), then the result or the error."""
+    return render(request, "rod/upload.html", {"run": _upload(request, pk)})
+
+
+@login_required
+@require_GET
+def upload_status(request, pk: int):
+    """htmx polls this while the run is open; once it has ended the page reloads with the result."""
+    run = _upload(request, pk)
+    if not run.open:
+        antwoord = HttpResponse(status=204)
+        antwoord["HX-Refresh"] = "true"
+        return antwoord
+    return render(request, "rod/_upload_status.html", {"run": run})
 
 
 # ------------------------------------------------------------------------------------------ feedback
@@ -95,22 +154,7 @@ def terugkoppeling_inlezen(request):
     if not form.is_valid():
         messages.error(request, _("Kies een terugkoppelingsbestand (XML)."))
         return redirect("rod:terugkoppeling_lijst")
-    try:
-        bestand = _bestand(form)
-        brin = terugkoppeling.tx.kop_lezen(bestand).brin
-        instelling = _eigen_instelling(request, brin)
-        if instelling is None:
-            raise ValidationError(
-                _("Dit bestand is voor BRIN %(brin)s: daar bent u geen beheerder van.") % {"brin": brin}
-            )
-        resultaat = terugkoppeling.inlezen(
-            bestand, door=request.user, kanaal=Kanaal.UI, instelling=instelling
-        )
-    except ValidationError as exc:
-        messages.error(request, " ".join(exc.messages))
-    else:
-        messages.success(request, resultaat.regel())
-    return redirect("rod:terugkoppeling_lijst")
+    return _uploaden(request, form, RodUploadSoort.TERUGKOPPELING, "rod:terugkoppeling_lijst")
 
 
 @login_required
@@ -154,20 +198,7 @@ def afstemming_inlezen(request):
     if not form.is_valid():
         messages.error(request, _("Kies een momentopname van DUO (XML)."))
         return redirect("rod:afstemming_lijst")
-    try:
-        bestand = _bestand(form)
-        brin = terugkoppeling.tx.momentopname_kop(bestand).brin  # only the header is read here
-        instelling = _eigen_instelling(request, brin)
-        if instelling is None:
-            raise ValidationError(
-                _("Dit bestand is voor BRIN %(brin)s: daar bent u geen beheerder van.") % {"brin": brin}
-            )
-        a = afstemming.afstemmen(bestand, instelling=instelling, door=request.user, kanaal=Kanaal.UI)
-    except ValidationError as exc:
-        messages.error(request, " ".join(exc.messages))
-        return redirect("rod:afstemming_lijst")
-    messages.success(request, _("%(n)s verschillen gevonden.") % {"n": a.aantal_verschillen})
-    return redirect("rod:afstemming", pk=a.pk)
+    return _uploaden(request, form, RodUploadSoort.MOMENTOPNAME, "rod:afstemming_lijst")
 
 
 def _afstemming(request, pk: int) -> RodAfstemming:

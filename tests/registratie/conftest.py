@@ -1,5 +1,6 @@
 import pytest
 
+from config.celery import app as celery_app
 from registratie import checks, demo
 from registratie.management import bench_paginas
 from samenwerking.models import Gebruiker
@@ -49,3 +50,14 @@ def route():
     """A route whose vo- and mbo-side each have a vestiging, as a ROD delivery needs (a module that
     defines its own ``route`` fixture overrides this one)."""
     return route_met_vestigingen()
+
+
+@pytest.fixture
+def eager_taken(django_capture_on_commit_callbacks):
+    """Run a task in-process (as the embedded default does), also when Redis is configured.
+    Returns django_capture_on_commit_callbacks: the test's transaction never commits, so the test
+    runs the on_commit hooks that enqueue the task."""
+    voor = celery_app.conf.task_always_eager
+    celery_app.conf.task_always_eager = True
+    yield django_capture_on_commit_callbacks
+    celery_app.conf.task_always_eager = voor

@@ -185,14 +185,18 @@ def _client(user) -> Client:
     return c
 
 
-def test_the_screen_shows_the_differences_masked_and_offers_csv_and_requeue(geplant):
+def test_the_screen_shows_the_differences_masked_and_offers_csv_and_requeue(geplant, eager_taken):
     instelling, _vo, data = geplant
     c = _client(gebruiker_met_rol("beheerder", instelling=instelling))
-    r = c.post(reverse("rod:afstemming_inlezen"), {"bestand": SimpleUploadedFile("m.xml", data)}, follow=True)
+    with eager_taken(execute=True):  # the upload's task, after the commit
+        r = c.post(reverse("rod:afstemming_inlezen"), {"bestand": SimpleUploadedFile("m.xml", data)})
+    r = c.get(r["Location"])
     assert r.status_code == 200
-    tekst = r.content.decode()
+    tekst = r.content.decode()  # the run's page: its result line and the way to the differences
     a = RodAfstemming.objects.get()
     assert f"{a.aantal_verschillen} verschillen gevonden" in tekst
+    assert reverse("rod:afstemming", args=[a.pk]) in tekst and "123456782" not in tekst
+    tekst = c.get(reverse("rod:afstemming", args=[a.pk])).content.decode()
     assert "DUO-ALLEEN" in tekst and "ontbreekt in Leerroute" in tekst
     assert "123456782" not in tekst and "111222333" not in tekst and "••••••782" in tekst
     csv = b"".join(c.get(reverse("rod:afstemming_csv", args=[a.pk])).streaming_content).decode()

@@ -189,15 +189,19 @@ def _client(user) -> Client:
     return c
 
 
-def test_the_beheerder_uploads_feedback_and_accepts_a_warning_on_the_screen(ins):
+def test_the_beheerder_uploads_feedback_and_accepts_a_warning_on_the_screen(ins, eager_taken):
     b = _ontvangen(ins)
     beheerder = gebruiker_met_rol("beheerder", instelling=ins.instelling)
     c = _client(beheerder)
     bestand = SimpleUploadedFile("t.xml", _bestand(ins.instelling, _regel(ins, b, WAARSCHUWING)))
-    r = c.post(reverse("rod:terugkoppeling_inlezen"), {"bestand": bestand}, follow=True)
+    with eager_taken(execute=True):  # the upload's task, after the commit
+        r = c.post(reverse("rod:terugkoppeling_inlezen"), {"bestand": bestand})
+    r = c.get(r["Location"])
     assert r.status_code == 200
-    tekst = r.content.decode()
-    assert "1 regels ingelezen" in tekst and "W03" in tekst and ins.inschrijvingsvolgnummer in tekst
+    tekst = r.content.decode()  # the run's page: its result line and the way to the list
+    assert "1 regels ingelezen" in tekst and reverse("rod:terugkoppeling_lijst") in tekst
+    tekst = c.get(reverse("rod:terugkoppeling_lijst")).content.decode()
+    assert "W03" in tekst and ins.inschrijvingsvolgnummer in tekst
     melding = RodTerugkoppelingMelding.objects.get()
     r = c.post(
         reverse("rod:waarschuwing_accepteren", args=[melding.pk]), {"opmerking": "Klopt."}, follow=True

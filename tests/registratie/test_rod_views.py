@@ -76,7 +76,8 @@ def test_every_rod_url_is_in_the_role_matrix(opzet):
     added here (or this test fails)."""
     namen = {p.name for p in rod_urls.urlpatterns}
     # The format v2 screens have their own scope tests (test_rod_wachtrij_scherm,
-    # test_rod_terugkoppeling_v2, test_rod_afstemming) and rows in tests/test_isolatie_matrix.py.
+    # test_rod_terugkoppeling_v2, test_rod_afstemming, test_rod_upload) and rows in
+    # tests/test_isolatie_matrix.py.
     v2 = {"wachtrij", "nu_leveren", "bericht", "bericht_opnieuw"} | {
         "terugkoppeling_lijst",
         "terugkoppeling_inlezen",
@@ -87,6 +88,8 @@ def test_every_rod_url_is_in_the_role_matrix(opzet):
         "afstemming_csv",
         "afstemming_wachtrij",
         "verschil_wachtrij",
+        "upload",
+        "upload_status",
     }
     assert namen - v2 == {"leveringen", "levering", "bestand", "terugkoppeling"}
     pk = opzet["levering"].pk

@@ -1,0 +1,77 @@
+"""The ROD screens' uploads (DUO's feedback file, DUO's snapshot for the reconciliation) as a
+background task, like the enrolment import (registratie.importeren.taak): the screen checks the
+header, stores the file encrypted in a RodUpload and queues ``rod_upload_task`` after the commit;
+the worker streams the file through terugkoppeling.inlezen or afstemming.afstemmen and stores the
+result line or the Dutch error. Without a broker (CELERY_TASK_ALWAYS_EAGER) the task runs
+in-process right after the upload's commit.
+
+Both readers are one transaction, so the row shows the status only (no counts while it runs)."""
+
+from __future__ import annotations
+
+import io
+import logging
+
+from django.core.exceptions import ValidationError
+from django.db import transaction
+from django.utils import timezone
+from django.utils.translation import gettext as _
+
+from registratie.rod import afstemming, terugkoppeling
+from registratie.rod.upload_models import RodUpload, RodUploadSoort, RodUploadStatus
+from samenwerking.logfilter import maskeer_nummers
+from samenwerking.models import Kanaal
+from samenwerking.versleuteling import fernet
+
+logger = logging.getLogger(__name__)
+
+
+def starten(*, soort: str, instelling, door, bestandsnaam: str, inhoud: bytes) -> RodUpload:
+    """Store the file (encrypted) and queue its run after the commit."""
+    from registratie.rod.tasks import rod_upload_task  # the task module imports this one
+
+    run = RodUpload.objects.create(
+        soort=soort,
+        instelling=instelling,
+        door=door,
+        bestandsnaam=bestandsnaam[:200],
+        inhoud=fernet().encrypt(inhoud),
+    )
+    transaction.on_commit(lambda: rod_upload_task.delay(run.pk))
+    return run
+
+
+def _klaar(run: RodUpload, **velden) -> None:
+    # The run has ended: the file (with its BSNs) is no longer needed.
+    RodUpload.objects.filter(pk=run.pk).update(klaar_op=timezone.now(), inhoud=b"", **velden)
+
+
+def _lezen(run: RodUpload) -> dict:
+    """Run the reader of the upload's kind; the fields that record what it did."""
+    bron = io.BytesIO(fernet().decrypt(bytes(run.inhoud)))
+    if run.soort == RodUploadSoort.MOMENTOPNAME:
+        a = afstemming.afstemmen(bron, instelling=run.instelling, door=run.door, kanaal=Kanaal.UI)
+        return {"afstemming": a, "uitkomst": _("%(n)s verschillen gevonden.") % {"n": a.aantal_verschillen}}
+    resultaat = terugkoppeling.inlezen(bron, door=run.door, kanaal=Kanaal.UI, instelling=run.instelling)
+    return {"uitkomst": resultaat.regel()}
+
+
+def uitvoeren(run_id: int) -> None:
+    """The task's body: read one uploaded file and record the outcome on its run."""
+    if not RodUpload.objects.filter(pk=run_id, status=RodUploadStatus.GEPLAND).update(
+        status=RodUploadStatus.BEZIG
+    ):
+        return  # delivered twice (acks_late): the first delivery runs it
+    run = RodUpload.objects.select_related("instelling", "door").get(pk=run_id)
+    try:
+        velden = _lezen(run)
+    except ValidationError as exc:  # the file: its schema, its BRIN (the message names the line)
+        _klaar(run, status=RodUploadStatus.MISLUKT, fout=maskeer_nummers(" ".join(exc.messages)))
+        return
+    except Exception as exc:  # never a silent failure; the message is masked (it may hold a BSN)
+        logger.exception("ROD-upload %s mislukt", run.pk)
+        _klaar(
+            run, status=RodUploadStatus.MISLUKT, fout=maskeer_nummers(f"{type(exc).__name__}: {exc}")[:500]
+        )
+        return
+    _klaar(run, status=RodUploadStatus.KLAAR, **velden)

@@ -1,0 +1,135 @@
+"""The ROD screens' uploads run as a background task (registratie/rod/upload.py): the request
+only checks the header and stores the file (encrypted); the run's page polls its status and then
+shows the result line, or the Dutch error, and links to the result. The file is emptied once the
+run has ended; another instelling's beheerder does not see the run."""
+
+from __future__ import annotations
+
+import pytest
+from django.core.files.uploadedfile import SimpleUploadedFile
+from django.test import Client
+from django.urls import reverse
+from django.utils.html import escape
+
+from registratie.models import RodAfstemming, RodTerugkoppelingMelding, RodUpload
+from registratie.rod import afstemming, upload
+from tests.factories import InstellingFactory, gebruiker_met_rol
+from tests.login import inloggen
+from tests.registratie.test_rod_afstemming import _verschillen, geplant, school  # noqa: F401
+from tests.registratie.test_rod_terugkoppeling_v2 import (  # noqa: F401
+    WAARSCHUWING,
+    _bestand,
+    _ontvangen,
+    _regel,
+    ins,
+)
+
+pytestmark = pytest.mark.django_db
+
+
+def _client(user) -> Client:
+    c = Client()
+    inloggen(c, user)
+    return c
+
+
+def _uploaden(c, naam: str, data: bytes, capture, **kw):
+    with capture(**kw) as wachtrij:
+        r = c.post(reverse(naam), {"bestand": SimpleUploadedFile("duo.xml", data)})
+    return r, wachtrij
+
+
+def test_a_snapshot_upload_returns_at_once_and_its_run_ends_with_the_same_reconciliation(
+    geplant,  # noqa: F811
+    eager_taken,
+):
+    instelling, _vo, data = geplant
+    c = _client(gebruiker_met_rol("beheerder", instelling=instelling))
+    r, wachtrij = _uploaden(c, "rod:afstemming_inlezen", data, eager_taken)
+    run = RodUpload.objects.get()
+    assert r.status_code == 302 and r["Location"] == reverse("rod:upload", args=[run.pk])
+    assert len(wachtrij) == 1 and not RodAfstemming.objects.exists()  # nothing read in the request
+    assert run.status == "gepland" and run.inhoud and b"123456782" not in bytes(run.inhoud)
+    pagina = c.get(r["Location"]).content.decode()
+    assert "<progress" in pagina and f'hx-get="{reverse("rod:upload_status", args=[run.pk])}"' in pagina
+    assert c.get(reverse("rod:upload_status", args=[run.pk])).status_code == 200
+
+    wachtrij[0]()  # what the worker does (eager: right after the commit)
+
+    klaar = c.get(reverse("rod:upload_status", args=[run.pk]))
+    assert klaar.status_code == 204 and klaar["HX-Refresh"] == "true"
+    run.refresh_from_db()
+    a = run.afstemming
+    assert run.status == "klaar" and bytes(run.inhoud) == b"" and run.klaar_op
+    assert run.uitkomst == f"{a.aantal_verschillen} verschillen gevonden." and a.aantal_verschillen
+    pagina = c.get(r["Location"]).content.decode()
+    assert run.uitkomst in pagina and reverse("rod:afstemming", args=[a.pk]) in pagina
+    assert "<progress" not in pagina
+    # The same differences as reading the file directly (the old request did that).
+    assert _verschillen(a) == _verschillen(afstemming.afstemmen(data))
+
+
+def test_a_feedback_upload_runs_in_the_background_with_the_same_result_line(
+    ins,  # noqa: F811
+    eager_taken,
+):
+    b = _ontvangen(ins)
+    c = _client(gebruiker_met_rol("beheerder", instelling=ins.instelling))
+    data = _bestand(ins.instelling, _regel(ins, b, WAARSCHUWING))
+    r, _w = _uploaden(c, "rod:terugkoppeling_inlezen", data, eager_taken, execute=True)
+    run = RodUpload.objects.get()
+    assert r["Location"] == reverse("rod:upload", args=[run.pk])
+    assert (run.status, run.soort, bytes(run.inhoud)) == ("klaar", "terugkoppeling", b"")
+    assert run.uitkomst.startswith(f"{ins.instelling.brin}: 1 regels ingelezen")
+    assert RodTerugkoppelingMelding.objects.get().code == "W03"
+    pagina = c.get(r["Location"]).content.decode()
+    assert run.uitkomst in pagina and reverse("rod:terugkoppeling_lijst") in pagina
+
+
+def test_a_file_for_another_brin_is_refused_at_upload_and_nothing_is_stored(
+    geplant,  # noqa: F811
+    eager_taken,
+):
+    _instelling, _vo, data = geplant
+    c = _client(gebruiker_met_rol("beheerder", instelling=InstellingFactory()))
+    r, wachtrij = _uploaden(c, "rod:afstemming_inlezen", data, eager_taken)
+    assert r["Location"] == reverse("rod:afstemming_lijst")
+    assert not wachtrij and not RodUpload.objects.exists()
+    assert "geen beheerder" in c.get(r["Location"]).content.decode()
+
+
+def test_a_file_that_breaks_its_schema_ends_failed_naming_the_line_and_no_personal_number(
+    geplant,  # noqa: F811
+    eager_taken,
+):
+    instelling, _vo, data = geplant
+    # The header is fine (the upload is accepted); a record further on is not.
+    kapot = data.replace(b"<b:sector>VO</b:sector>", b"<b:sector>123456782</b:sector>", 1)
+    c = _client(gebruiker_met_rol("beheerder", instelling=instelling))
+    r, _w = _uploaden(c, "rod:afstemming_inlezen", kapot, eager_taken, execute=True)
+    run = RodUpload.objects.get()
+    assert (run.status, run.afstemming, bytes(run.inhoud)) == ("mislukt", None, b"")
+    assert "volgt het schema" in run.fout and "regel 2" in run.fout and "123456782" not in run.fout
+    pagina = c.get(r["Location"]).content.decode()
+    assert "Het inlezen is mislukt" in pagina and escape(run.fout) in pagina and "123456782" not in pagina
+    assert not RodAfstemming.objects.exists()
+
+
+def test_another_instellings_beheerder_cannot_open_the_run(
+    geplant,  # noqa: F811
+    eager_taken,
+):
+    instelling, vo, data = geplant
+    c = _client(gebruiker_met_rol("beheerder", instelling=instelling))
+    _uploaden(c, "rod:afstemming_inlezen", data, eager_taken)
+    run = RodUpload.objects.get()
+    for user in (
+        gebruiker_met_rol("beheerder", instelling=InstellingFactory()),
+        gebruiker_met_rol("beheerder", instelling=vo[0].leerroute.overeenkomst.mbo_instelling),
+        gebruiker_met_rol("lezer", instelling=instelling),
+    ):
+        ander = _client(user)
+        assert ander.get(reverse("rod:upload", args=[run.pk])).status_code == 404
+        assert ander.get(reverse("rod:upload_status", args=[run.pk])).status_code == 404
+    upload.uitvoeren(run.pk)
+    assert c.get(reverse("rod:upload", args=[run.pk])).status_code == 200
