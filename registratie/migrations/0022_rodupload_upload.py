@@ -31,7 +31,12 @@ class Migration(migrations.Migration):
                     ),
                 ),
                 ("bestandsnaam", models.CharField(max_length=200, verbose_name="bestand")),
-                ("inhoud", models.BinaryField(blank=True, verbose_name="inhoud (versleuteld)")),
+                (
+                    "bestand",
+                    models.FileField(
+                        blank=True, editable=False, upload_to="rod/uploads/", verbose_name="bestand (versleuteld)"
+                    ),
+                ),
                 (
                     "status",
                     models.CharField(

@@ -17,6 +17,7 @@ delivery is never overwritten: the delivery is refused with a clear message.
 
 from __future__ import annotations
 
+import io
 import logging
 import os
 import struct
@@ -74,6 +75,32 @@ def ontsleutelen(fh: BinaryIO) -> Iterator[bytes]:
     fernet = versleuteling.fernet()
     for token in _tokens(fh):
         yield fernet.decrypt(token)
+
+
+class _Ontsleuteld(io.RawIOBase):
+    """ontsleutelen() as a readable file, for a reader that streams (iterparse)."""
+
+    def __init__(self, fh: BinaryIO):
+        self._delen = ontsleutelen(fh)
+        self._rest = b""
+
+    def readable(self) -> bool:
+        return True
+
+    def readinto(self, buffer) -> int:
+        while not self._rest:
+            self._rest = next(self._delen, b"")
+            if not self._rest:
+                return 0
+        n = min(len(buffer), len(self._rest))
+        buffer[:n] = self._rest[:n]
+        self._rest = self._rest[n:]
+        return n
+
+
+def ontsleuteld(fh: BinaryIO) -> BinaryIO:
+    """The plain bytes of an encrypted file as a readable stream (a chunk at a time in memory)."""
+    return io.BufferedReader(_Ontsleuteld(fh), buffer_size=BLOK)
 
 
 def _herversleutelen(bron: BinaryIO, doel: BinaryIO) -> None:

@@ -9,51 +9,58 @@ Both readers are one transaction, so the row shows the status only (no counts wh
 
 from __future__ import annotations
 
-import io
 import logging
+import tempfile
+import uuid
+from typing import BinaryIO
 
 from django.core.exceptions import ValidationError
+from django.core.files import File
 from django.db import transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
-from registratie.rod import afstemming, terugkoppeling
+from registratie.rod import afstemming, opslag, terugkoppeling
 from registratie.rod.upload_models import RodUpload, RodUploadSoort, RodUploadStatus
 from samenwerking.logfilter import maskeer_nummers
 from samenwerking.models import Kanaal
-from samenwerking.versleuteling import fernet
 
 logger = logging.getLogger(__name__)
 
 
-def starten(*, soort: str, instelling, door, bestandsnaam: str, inhoud: bytes) -> RodUpload:
-    """Store the file (encrypted) and queue its run after the commit."""
+def starten(*, soort: str, instelling, door, bestandsnaam: str, bron: BinaryIO) -> RodUpload:
+    """Store the file ``bron`` (encrypted, as a stream) and queue its run after the commit."""
     from registratie.rod.tasks import rod_upload_task  # the task module imports this one
 
     run = RodUpload.objects.create(
-        soort=soort,
-        instelling=instelling,
-        door=door,
-        bestandsnaam=bestandsnaam[:200],
-        inhoud=fernet().encrypt(inhoud),
+        soort=soort, instelling=instelling, door=door, bestandsnaam=bestandsnaam[:200]
     )
+    with tempfile.TemporaryFile() as versleuteld:
+        opslag.versleutelen(bron, versleuteld)
+        versleuteld.seek(0)
+        run.bestand.save(f"{uuid.uuid4().hex}.bin", File(versleuteld), save=True)
     transaction.on_commit(lambda: rod_upload_task.delay(run.pk))
     return run
 
 
 def _klaar(run: RodUpload, **velden) -> None:
     # The run has ended: the file (with its BSNs) is no longer needed.
-    RodUpload.objects.filter(pk=run.pk).update(klaar_op=timezone.now(), inhoud=b"", **velden)
+    if run.bestand:
+        run.bestand.delete(save=False)
+    RodUpload.objects.filter(pk=run.pk).update(klaar_op=timezone.now(), bestand="", **velden)
 
 
 def _lezen(run: RodUpload) -> dict:
     """Run the reader of the upload's kind; the fields that record what it did."""
-    bron = io.BytesIO(fernet().decrypt(bytes(run.inhoud)))
-    if run.soort == RodUploadSoort.MOMENTOPNAME:
-        a = afstemming.afstemmen(bron, instelling=run.instelling, door=run.door, kanaal=Kanaal.UI)
-        return {"afstemming": a, "uitkomst": _("%(n)s verschillen gevonden.") % {"n": a.aantal_verschillen}}
-    resultaat = terugkoppeling.inlezen(bron, door=run.door, kanaal=Kanaal.UI, instelling=run.instelling)
-    return {"uitkomst": resultaat.regel()}
+    with run.bestand.open("rb") as fh, opslag.ontsleuteld(fh) as bron:
+        if run.soort == RodUploadSoort.MOMENTOPNAME:
+            a = afstemming.afstemmen(bron, instelling=run.instelling, door=run.door, kanaal=Kanaal.UI)
+            return {
+                "afstemming": a,
+                "uitkomst": _("%(n)s verschillen gevonden.") % {"n": a.aantal_verschillen},
+            }
+        resultaat = terugkoppeling.inlezen(bron, door=run.door, kanaal=Kanaal.UI, instelling=run.instelling)
+        return {"uitkomst": resultaat.regel()}
 
 
 def uitvoeren(run_id: int) -> None:

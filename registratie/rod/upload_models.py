@@ -36,7 +36,11 @@ class RodUpload(EigenBeheer):
     )
     door = door_veld(_("door"))
     bestandsnaam = models.CharField(_("bestand"), max_length=200)
-    inhoud = models.BinaryField(_("inhoud (versleuteld)"), blank=True, editable=False)
+    # Encrypted at rest in chunks (registratie.rod.opslag), written and read as a stream: a
+    # snapshot of a large instelling is 100 MB. Deleted once the run has ended.
+    bestand = models.FileField(
+        _("bestand (versleuteld)"), upload_to="rod/uploads/", blank=True, editable=False
+    )
     status = models.CharField(
         _("status"), max_length=10, choices=RodUploadStatus.choices, default=RodUploadStatus.GEPLAND
     )

@@ -73,7 +73,7 @@ def _uploaden(request, form: BestandForm, soort: str, terug: str):
         instelling=instelling,
         door=request.user,
         bestandsnaam=bestand.name,
-        inhoud=bestand.read(),
+        bron=bestand,
     )
     return redirect("rod:upload", pk=run.pk)
 

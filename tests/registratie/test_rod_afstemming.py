@@ -19,7 +19,8 @@ from tests.factories import InstellingFactory, gebruiker_met_rol
 from tests.login import inloggen
 from tests.registratie.rod_helpers import leerling_in_route, route_met_vestigingen
 
-pytestmark = pytest.mark.django_db
+# Uploaded files are stored (encrypted) until their run ends: a fresh MEDIA_ROOT per test.
+pytestmark = [pytest.mark.django_db, pytest.mark.usefixtures("rod_media")]
 
 NU = datetime.datetime(2026, 11, 2, 6, 0, tzinfo=datetime.UTC)
 

@@ -162,3 +162,20 @@ def test_many_places_in_one_file_are_read_each_as_stored_also_across_chunks(gele
     assert [opslag.deel_lezen(levering, p, n) for p, n in plaatsen] == verwacht
     pad.write_bytes(xml)  # an older plain file
     assert opslag.delen_lezen(levering, plaatsen) == verwacht
+
+
+def test_an_encrypted_file_reads_back_as_a_stream_in_any_piece_size(monkeypatch):
+    """opslag.ontsleuteld: the plain bytes of an encrypted file as a readable stream (a stored
+    upload goes through it into the streaming readers), the same bytes whatever the reader asks
+    for at a time, across chunk boundaries."""
+    monkeypatch.setattr(opslag, "BLOK", 64)
+    plat = bytes(range(256)) * 7
+    versleuteld = io.BytesIO()
+    opslag.versleutelen(io.BytesIO(plat), versleuteld)
+    for stuk in (1, 7, 64, 100, 10_000):
+        versleuteld.seek(0)
+        gelezen = b""
+        with opslag.ontsleuteld(versleuteld) as stroom:
+            while deel := stroom.read(stuk):
+                gelezen += deel
+        assert gelezen == plat

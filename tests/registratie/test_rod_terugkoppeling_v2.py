@@ -26,7 +26,8 @@ from tests.factories import InstellingFactory, gebruiker_met_rol
 from tests.login import inloggen
 from tests.registratie.rod_helpers import leerling_in_route, open_rod_signalen, route_met_vestigingen
 
-pytestmark = pytest.mark.django_db
+# Uploaded files are stored (encrypted) until their run ends: a fresh MEDIA_ROOT per test.
+pytestmark = [pytest.mark.django_db, pytest.mark.usefixtures("rod_media")]
 
 TELDATUM = datetime.date(2025, 10, 1)
 NU = datetime.datetime(2025, 10, 3, 6, 0, tzinfo=datetime.UTC)

@@ -5,6 +5,8 @@ run has ended; another instelling's beheerder does not see the run."""
 
 from __future__ import annotations
 
+from pathlib import Path
+
 import pytest
 from django.core.files.uploadedfile import SimpleUploadedFile
 from django.test import Client
@@ -24,7 +26,8 @@ from tests.registratie.test_rod_terugkoppeling_v2 import (  # noqa: F401
     ins,
 )
 
-pytestmark = pytest.mark.django_db
+# Uploaded files are stored (encrypted) until their run ends: a fresh MEDIA_ROOT per test.
+pytestmark = [pytest.mark.django_db, pytest.mark.usefixtures("rod_media")]
 
 
 def _client(user) -> Client:
@@ -49,7 +52,9 @@ def test_a_snapshot_upload_returns_at_once_and_its_run_ends_with_the_same_reconc
     run = RodUpload.objects.get()
     assert r.status_code == 302 and r["Location"] == reverse("rod:upload", args=[run.pk])
     assert len(wachtrij) == 1 and not RodAfstemming.objects.exists()  # nothing read in the request
-    assert run.status == "gepland" and run.inhoud and b"123456782" not in bytes(run.inhoud)
+    opgeslagen = run.bestand.read()
+    assert run.status == "gepland" and opgeslagen and b"123456782" not in opgeslagen  # encrypted at rest
+    pad = run.bestand.path
     pagina = c.get(r["Location"]).content.decode()
     assert "<progress" in pagina and f'hx-get="{reverse("rod:upload_status", args=[run.pk])}"' in pagina
     assert c.get(reverse("rod:upload_status", args=[run.pk])).status_code == 200
@@ -60,7 +65,8 @@ def test_a_snapshot_upload_returns_at_once_and_its_run_ends_with_the_same_reconc
     assert klaar.status_code == 204 and klaar["HX-Refresh"] == "true"
     run.refresh_from_db()
     a = run.afstemming
-    assert run.status == "klaar" and bytes(run.inhoud) == b"" and run.klaar_op
+    assert run.status == "klaar" and not run.bestand and run.klaar_op
+    assert not Path(pad).exists()  # the file with its BSNs is gone
     assert run.uitkomst == f"{a.aantal_verschillen} verschillen gevonden." and a.aantal_verschillen
     pagina = c.get(r["Location"]).content.decode()
     assert run.uitkomst in pagina and reverse("rod:afstemming", args=[a.pk]) in pagina
@@ -79,7 +85,7 @@ def test_a_feedback_upload_runs_in_the_background_with_the_same_result_line(
     r, _w = _uploaden(c, "rod:terugkoppeling_inlezen", data, eager_taken, execute=True)
     run = RodUpload.objects.get()
     assert r["Location"] == reverse("rod:upload", args=[run.pk])
-    assert (run.status, run.soort, bytes(run.inhoud)) == ("klaar", "terugkoppeling", b"")
+    assert (run.status, run.soort, run.bestand.name) == ("klaar", "terugkoppeling", "")
     assert run.uitkomst.startswith(f"{ins.instelling.brin}: 1 regels ingelezen")
     assert RodTerugkoppelingMelding.objects.get().code == "W03"
     pagina = c.get(r["Location"]).content.decode()
@@ -108,7 +114,7 @@ def test_a_file_that_breaks_its_schema_ends_failed_naming_the_line_and_no_person
     c = _client(gebruiker_met_rol("beheerder", instelling=instelling))
     r, _w = _uploaden(c, "rod:afstemming_inlezen", kapot, eager_taken, execute=True)
     run = RodUpload.objects.get()
-    assert (run.status, run.afstemming, bytes(run.inhoud)) == ("mislukt", None, b"")
+    assert (run.status, run.afstemming, run.bestand.name) == ("mislukt", None, "")
     assert "volgt het schema" in run.fout and "regel 2" in run.fout and "123456782" not in run.fout
     pagina = c.get(r["Location"]).content.decode()
     assert "Het inlezen is mislukt" in pagina and escape(run.fout) in pagina and "123456782" not in pagina
