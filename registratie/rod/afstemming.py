@@ -48,7 +48,7 @@ from registratie.models import (
 )
 from registratie.rod import bericht, bericht_lezen, bronrijen, wachtrij
 from registratie.rod import terugkoppeling_xml as tx
-from samenwerking import audit, versleuteling
+from samenwerking import audit
 from samenwerking.identifiers import mask
 from samenwerking.models import AuditActie, Instelling, Kanaal
 
@@ -281,7 +281,7 @@ def _verwijderingen(verschillen: list[tuple]) -> int:
     """A deletion message per key that DUO has and we do not, built from DUO's own record
     (``verschillen``: (pk, encrypted record, instelling id))."""
     for _pk, record, instelling_id in verschillen:
-        hun = bericht_lezen.lezen(versleuteling.fernet().decrypt(record.encode("ascii")))
+        hun = bericht_lezen.lezen(wachtrij.inhoud_ontsleutelen(record))
         document_id = uuid.uuid4()
         verwijder = bericht.VerwijderBericht(
             document_id=document_id,

@@ -40,7 +40,7 @@ from registratie.models import (
     RodLevering,
 )
 from registratie.rod import bericht as fmt
-from registratie.rod import bericht_lezen, bronrijen, opslag, signalen, wachtrij
+from registratie.rod import bericht_lezen, bronrijen, signalen, wachtrij
 from registratie.rod import transport as tp
 from samenwerking.models import Instelling, Kanaal
 
@@ -141,8 +141,6 @@ def instelling_verzenden(instelling: Instelling, *, door=None, kanaal: str = Kan
     except BaseException:
         if opgeslagen:  # the row is gone with the rollback: so is its file
             with contextlib.suppress(Exception):
-                from registratie.models import RodLevering
-
                 RodLevering._meta.get_field("bestand").storage.delete(opgeslagen)
         raise
     return resultaat
@@ -201,7 +199,7 @@ def _uit_rij(bericht: tuple, r: dict, wissels: dict) -> tuple[Wachtend, fmt.Bron
 
 def _vorige(ids: list[int]) -> dict[int, bytes]:
     """Per enrolment the XML of the last message that went out (its periods are the history to
-    keep): from the row, or from the batch files, each file opened once per block."""
+    keep), all of the block's at once (wachtrij.inhouden)."""
     laatste = {}
     for ins_id, *plaats in (
         RodBericht.objects.filter(
@@ -212,18 +210,7 @@ def _vorige(ids: list[int]) -> dict[int, bytes]:
         .values_list("inschrijving_id", "inhoud", "levering_id", "positie", "lengte")
     ):
         laatste[ins_id] = plaats
-    uit = {}
-    per_levering = defaultdict(list)
-    for ins_id, (inhoud, levering_id, positie, lengte) in laatste.items():
-        if inhoud:
-            uit[ins_id] = wachtrij.inhoud_ontsleutelen(inhoud)
-        else:
-            per_levering[levering_id].append((ins_id, positie, lengte))
-    for levering in RodLevering.objects.filter(pk__in=list(per_levering)):
-        plaatsen = per_levering[levering.pk]
-        gelezen = opslag.delen_lezen(levering, [(positie, lengte) for _i, positie, lengte in plaatsen])
-        uit.update(zip([ins_id for ins_id, _p, _l in plaatsen], gelezen, strict=True))
-    return uit
+    return wachtrij.inhouden(laatste)
 
 
 def _bericht_voor(b: Wachtend, bron: fmt.Bron, vorige: bytes | None, tijd):

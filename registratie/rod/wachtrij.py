@@ -18,6 +18,7 @@ job), which writes one RodBerichtStatus row per change, with its time.
 from __future__ import annotations
 
 import uuid
+from collections import defaultdict
 from collections.abc import Iterable
 
 from django.core.exceptions import ValidationError
@@ -313,19 +314,36 @@ def inhoud_versleutelen(xml: bytes) -> str:
 
 
 def inhoud_ontsleutelen(token: str) -> bytes:
+    """The counterpart of inhoud_versleutelen."""
     return versleuteling.fernet().decrypt(token.encode("ascii"))
 
 
-def inhoud(bericht: RodBericht) -> bytes:
+def inhoud(bericht) -> bytes:
     """The XML as sent (decrypted; it holds the BSN: callers mask or audit): from the row, or from
-    its place in the batch file it went out in."""
-    if bericht.inhoud:
-        return inhoud_ontsleutelen(bericht.inhoud)
-    if bericht.levering_id and bericht.positie is not None:
-        from registratie.rod import opslag
+    its place in the batch file it went out in. ``bericht``: a RodBericht or the sending job's
+    plain row of one."""
+    plaats = (bericht.inhoud, bericht.levering_id, bericht.positie, bericht.lengte)
+    return inhouden({bericht.pk: plaats}).get(bericht.pk, b"")
 
-        return opslag.deel_lezen(bericht.levering, bericht.positie, bericht.lengte)
-    return b""
+
+def inhouden(plaatsen: dict) -> dict:
+    """inhoud() of many messages at once: per key its (inhoud, levering_id, positie, lengte), the
+    XML of each that has one; each batch file is opened once and each chunk decrypted once
+    (opslag.delen_lezen), not once per message."""
+    from registratie.models import RodLevering
+    from registratie.rod import opslag
+
+    uit, per_levering = {}, defaultdict(list)
+    for sleutel, (token, levering_id, positie, lengte) in plaatsen.items():
+        if token:
+            uit[sleutel] = inhoud_ontsleutelen(token)
+        elif levering_id and positie is not None:
+            per_levering[levering_id].append((sleutel, positie, lengte))
+    for levering in RodLevering.objects.filter(pk__in=list(per_levering)):
+        delen = per_levering[levering.pk]
+        gelezen = opslag.delen_lezen(levering, [(positie, lengte) for _s, positie, lengte in delen])
+        uit.update(zip([sleutel for sleutel, _p, _l in delen], gelezen, strict=True))
+    return uit
 
 
 @transaction.atomic
