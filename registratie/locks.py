@@ -9,6 +9,9 @@ with its holder, so a killed process never blocks or silently skips the next run
 
 Re-entrant within one thread: the job runner (registratie.jobs.services) takes the job's lock and
 the job's own code (checks.draai, bewaartermijn.draai, rod_exporteren) takes it again.
+
+``vrij`` asks whether a live process holds a lock: a run marked "bezig" whose lock is free was left
+behind by a process that died (registratie.achtergrond).
 """
 
 from __future__ import annotations
@@ -24,6 +27,7 @@ from pathlib import Path
 from django.db import DatabaseError, connection
 
 _gehouden = threading.local()  # naam -> depth, for re-entrance within one thread
+EENMALIG = "run:"  # prefix of a lock that belongs to one run (registratie.achtergrond)
 
 
 class AlBezig(RuntimeError):
@@ -61,17 +65,34 @@ def _advisory(naam: str):
             cursor.execute("SELECT pg_advisory_unlock(%s)", [sleutel])
 
 
-@contextlib.contextmanager
-def _bestand(naam: str):
-    fh = open(lockbestand(naam), "a+b")  # noqa: SIM115 - closed below, also on failure
-    try:
+def _open_en_vergrendeld(pad: Path, naam: str):
+    """The lock file, opened and flocked; again when the locked file was removed meanwhile (a run's
+    lock file goes with its holder, so a lock on a removed file would lock nothing)."""
+    while True:
+        fh = open(pad, "a+b")  # noqa: SIM115 - the caller closes it
         try:
             fcntl.flock(fh.fileno(), fcntl.LOCK_EX | fcntl.LOCK_NB)
         except BlockingIOError as exc:
+            fh.close()
             raise AlBezig(f"{naam} loopt al") from exc
+        with contextlib.suppress(FileNotFoundError):
+            if os.stat(pad).st_ino == os.fstat(fh.fileno()).st_ino:
+                return fh
+        fh.close()
+
+
+@contextlib.contextmanager
+def _bestand(naam: str):
+    pad = lockbestand(naam)
+    fh = _open_en_vergrendeld(pad, naam)
+    try:
         try:
             yield
         finally:
+            if naam.startswith(EENMALIG):
+                # A run's own lock is taken once: its file goes with it, removed while still held
+                # (whoever opened it meanwhile sees it gone and opens the path again).
+                pad.unlink(missing_ok=True)
             fcntl.flock(fh.fileno(), fcntl.LOCK_UN)
     finally:
         fh.close()
@@ -96,3 +117,16 @@ def enkele_run(naam: str):
             yield
         finally:
             setattr(_gehouden, naam, 0)
+
+
+def vrij(naam: str) -> bool:
+    """True when no live process holds the lock ``naam``: probed by taking it and letting go."""
+    if getattr(_gehouden, naam, 0):
+        return False  # this thread holds it
+    if connection.vendor != "postgresql" and not lockbestand(naam).exists():
+        return True  # never taken, or its run has ended (the file goes with a run's lock)
+    try:
+        with enkele_run(naam):
+            return True
+    except AlBezig:
+        return False

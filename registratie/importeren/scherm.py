@@ -80,6 +80,7 @@ def import_run(request, pk: int):
     """The run: its progress bar while it runs, the summary and the preview when it is done."""
     _beheerder(request)
     run = _run(request, pk)
+    taak.afgebroken_sluiten(run)
     verwerkt, totaal = taak.voortgang(run)
     context = {"run": run, "verwerkt": verwerkt, "totaal": totaal, "rapport": run.rapport}
     status = 400 if run.rapport and run.rapport["fouten"] else 200
@@ -91,7 +92,7 @@ def import_voortgang(request, pk: int):
     """htmx polls this while the run is open; once it is done the page reloads with the result."""
     _beheerder(request)
     run = _run(request, pk)
-    if not run.open:
+    if taak.afgebroken_sluiten(run) or not run.open:
         antwoord = HttpResponse(status=204)
         antwoord["HX-Refresh"] = "true"
         return antwoord

@@ -17,6 +17,7 @@ from django.db import IntegrityError, transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
+from registratie import achtergrond, locks
 from registratie.importeren.models import OPEN, ImportRun, ImportStatus
 from registratie.importeren.uitvoeren import importeer
 from samenwerking.logfilter import maskeer_nummers
@@ -48,20 +49,33 @@ def voortgang(run: ImportRun) -> tuple[int, int]:
 def starten(*, instelling, door, bestandsnaam: str, inhoud: bytes, dry_run: bool) -> ImportRun:
     """Store the file and queue its run; raises AlBezig when the instelling's previous run is still
     open (a second click starts nothing). Earlier files of the instelling are emptied."""
+    velden = {"door": door, "bestandsnaam": bestandsnaam[:200], "inhoud": inhoud, "dry_run": dry_run}
     try:
-        with transaction.atomic():
-            ImportRun.objects.filter(instelling=instelling).exclude(status__in=OPEN).update(inhoud=b"")
-            run = ImportRun.objects.create(
-                instelling=instelling,
-                door=door,
-                bestandsnaam=bestandsnaam[:200],
-                inhoud=fernet().encrypt(inhoud),
-                dry_run=dry_run,
-            )
+        run = _aanmaken(instelling, **velden)
     except IntegrityError:
-        raise AlBezig(ImportRun.objects.get(instelling=instelling, status__in=OPEN)) from None
+        open_run = ImportRun.objects.get(instelling=instelling, status__in=OPEN)
+        if not afgebroken_sluiten(open_run):
+            raise AlBezig(open_run) from None
+        # The open run's worker had died; it is closed now, so this one can start.
+        run = _aanmaken(instelling, **velden)
     transaction.on_commit(lambda: import_task.delay(run.pk))
     return run
+
+
+def _aanmaken(instelling, *, inhoud: bytes, **velden) -> ImportRun:
+    """The run's row (IntegrityError while another run of the instelling is open)."""
+    with transaction.atomic():
+        ImportRun.objects.filter(instelling=instelling).exclude(status__in=OPEN).update(inhoud=b"")
+        return ImportRun.objects.create(instelling=instelling, inhoud=fernet().encrypt(inhoud), **velden)
+
+
+def afgebroken_sluiten(run: ImportRun) -> bool:
+    """Close a run whose worker died (registratie.achtergrond); nothing was imported."""
+    fout = f"{achtergrond.AFGEBROKEN} {_('Upload het bestand opnieuw.')}"
+    if not achtergrond.afgebroken_sluiten(run, fout=fout, inhoud=b"", klaar_op=timezone.now()):
+        return False
+    cache.delete(_sleutel(run.pk))
+    return True
 
 
 def _klaar(run: ImportRun, **velden) -> None:
@@ -71,13 +85,21 @@ def _klaar(run: ImportRun, **velden) -> None:
 
 
 def uitvoeren(run_id: int) -> None:
-    """The task's body: run the import of one ImportRun and store its report."""
+    """The task's body: run the import of one ImportRun and store its report. A task delivered
+    again after its worker died closes the run as broken off instead of importing it twice."""
     run = ImportRun.objects.select_related("instelling", "door").get(pk=run_id)
-    if run.status != ImportStatus.WACHTEND:
-        return  # delivered twice (acks_late): the first delivery runs it
-    ImportRun.objects.filter(pk=run.pk).update(status=ImportStatus.BEZIG)
-    run.status = ImportStatus.BEZIG
+    afgebroken_sluiten(run)
+    try:
+        with achtergrond.uitvoeren(run):
+            wachtend = ImportRun.objects.filter(pk=run.pk, status=ImportStatus.WACHTEND)
+            if wachtend.update(status=ImportStatus.BEZIG):
+                run.status = ImportStatus.BEZIG
+                _importeren(run)
+    except locks.AlBezig:
+        pass  # delivered twice (acks_late) while the first delivery runs it
 
+
+def _importeren(run: ImportRun) -> None:
     def melden(n: int, totaal: int) -> None:
         if n == totaal or n % max(totaal // STAPPEN, 1) == 0:
             cache.set(_sleutel(run.pk), (n, totaal), timeout=24 * 3600)

@@ -10,10 +10,10 @@ from django.db import IntegrityError, transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
-from registratie import services
+from registratie import achtergrond, locks, services
 from registratie.jobs.models import JobStatus
 from registratie.models import Signaal
-from registratie.review.models import BulkActie, BulkSoort
+from registratie.review.models import LOPEND, BulkActie, BulkSoort
 from samenwerking.models import Kanaal
 
 VOORTGANG_PER = 25  # rows between two progress updates (one UPDATE each)
@@ -53,8 +53,8 @@ def starten(
     ids = list(signalen.order_by("id").values_list("id", flat=True))
     if not ids:
         raise ValidationError(_("Er zijn geen signalen gekozen die u kunt afhandelen."))
-    lopend = BulkActie.objects.filter(aangevraagd_door=door, status__in=("gepland", "bezig")).first()
-    if lopend is not None:
+    lopend = BulkActie.objects.filter(aangevraagd_door=door, status__in=LOPEND).first()
+    if lopend is not None and not afgebroken_sluiten(lopend):
         raise AlBezig(lopend)
     try:
         with transaction.atomic():
@@ -70,7 +70,7 @@ def starten(
             )
     except IntegrityError:
         # Two clicks at the same moment: the partial unique index lets one through.
-        raise AlBezig(BulkActie.objects.get(aangevraagd_door=door, status__in=("gepland", "bezig"))) from None
+        raise AlBezig(BulkActie.objects.get(aangevraagd_door=door, status__in=LOPEND)) from None
     from registratie.tasks import bulk_actie_task
 
     transaction.on_commit(lambda: bulk_actie_task.delay(bulk.pk))
@@ -103,12 +103,30 @@ def _bewaar(bulk: BulkActie, **velden) -> None:
     BulkActie.objects.filter(pk=bulk.pk).update(**velden)
 
 
+def afgebroken_sluiten(bulk: BulkActie) -> bool:
+    """Close a run whose worker died (registratie.achtergrond): the signals it had handled stay
+    handled, the rest stay open."""
+    melding = _("De signalen die al verwerkt waren, zijn afgehandeld; de rest staat nog open.")
+    fouten = [*bulk.fouten, {"melding": f"{achtergrond.AFGEBROKEN} {melding}"}]
+    return achtergrond.afgebroken_sluiten(bulk, fouten=fouten, geeindigd_op=timezone.now())
+
+
 def uitvoeren(bulk_id: int) -> BulkActie:
-    """Run a recorded bulk decision (idempotent: a finished run is left alone; a re-delivered
-    run skips the signals already closed, which the service refuses with a message)."""
-    bulk = BulkActie.objects.select_related("aangevraagd_door", "aan_persoon").get(pk=bulk_id)
-    if not bulk.loopt:
-        return bulk
+    """Run a recorded bulk decision (idempotent: a finished run is left alone; a run delivered
+    again after its worker died goes on, and skips the signals already closed, which the service
+    refuses with a message). A delivery that meets a live worker on the same run leaves it alone."""
+    bulk = BulkActie.objects.get(pk=bulk_id)
+    try:
+        with achtergrond.uitvoeren(bulk):
+            bulk = BulkActie.objects.select_related("aangevraagd_door", "aan_persoon").get(pk=bulk_id)
+            if bulk.loopt:
+                _afhandelen(bulk)
+    except locks.AlBezig:
+        pass
+    return bulk
+
+
+def _afhandelen(bulk: BulkActie) -> None:
     from registratie.review.selectors import afhandelbaar
 
     _bewaar(bulk, status=JobStatus.BEZIG)
@@ -148,4 +166,3 @@ def uitvoeren(bulk_id: int) -> BulkActie:
         )
         raise
     _bewaar(bulk, status=JobStatus.KLAAR, geeindigd_op=timezone.now())
-    return bulk

@@ -103,6 +103,7 @@ def _terug(request) -> str:
 def bulk_voortgang(request, pk):
     """The run's progress; htmx asks for the bar alone every second while it runs."""
     bulk = get_object_or_404(BulkActie.objects.filter(aangevraagd_door=request.user), pk=pk)
+    services.afgebroken_sluiten(bulk)
     if request.htmx:
         return render(request, "registratie/_bulk_voortgang.html", {"bulk": bulk})
     return render(request, "registratie/bulk.html", {"bulk": bulk, "titel": _("Bulkbeslissing")})

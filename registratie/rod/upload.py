@@ -20,6 +20,7 @@ from django.db import transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
+from registratie import achtergrond, locks
 from registratie.rod import afstemming, opslag, terugkoppeling
 from registratie.rod.upload_models import RodUpload, RodUploadSoort, RodUploadStatus
 from samenwerking.logfilter import maskeer_nummers
@@ -63,13 +64,32 @@ def _lezen(run: RodUpload) -> dict:
         return {"uitkomst": resultaat.regel()}
 
 
+def afgebroken_sluiten(run: RodUpload) -> bool:
+    """Close a run whose worker died (registratie.achtergrond); nothing was read in."""
+    fout = f"{achtergrond.AFGEBROKEN} {_('Upload het bestand opnieuw.')}"
+    bestand = run.bestand.name
+    if not achtergrond.afgebroken_sluiten(run, fout=fout, klaar_op=timezone.now(), bestand=""):
+        return False
+    if bestand:
+        run.bestand.storage.delete(bestand)  # the file with its BSNs is no longer needed
+    return True
+
+
 def uitvoeren(run_id: int) -> None:
-    """The task's body: read one uploaded file and record the outcome on its run."""
-    if not RodUpload.objects.filter(pk=run_id, status=RodUploadStatus.GEPLAND).update(
-        status=RodUploadStatus.BEZIG
-    ):
-        return  # delivered twice (acks_late): the first delivery runs it
+    """The task's body: read one uploaded file and record the outcome on its run. A task delivered
+    again after its worker died closes the run as broken off instead of reading it twice."""
     run = RodUpload.objects.select_related("instelling", "door").get(pk=run_id)
+    afgebroken_sluiten(run)
+    try:
+        with achtergrond.uitvoeren(run):
+            gepland = RodUpload.objects.filter(pk=run.pk, status=RodUploadStatus.GEPLAND)
+            if gepland.update(status=RodUploadStatus.BEZIG):
+                _inlezen(run)
+    except locks.AlBezig:
+        pass  # delivered twice (acks_late) while the first delivery runs it
+
+
+def _inlezen(run: RodUpload) -> None:
     try:
         velden = _lezen(run)
     except ValidationError as exc:  # the file: its schema, its BRIN (the message names the line)

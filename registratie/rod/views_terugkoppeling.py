@@ -89,7 +89,9 @@ def _upload(request, pk: int) -> RodUpload:
 @require_GET
 def upload_detail(request, pk: int):
     """An uploaded file's run: its status while it runs (polled), then the result or the error."""
-    return render(request, "rod/upload.html", {"run": _upload(request, pk)})
+    run = _upload(request, pk)
+    upload.afgebroken_sluiten(run)
+    return render(request, "rod/upload.html", {"run": run})
 
 
 @login_required
@@ -97,7 +99,7 @@ def upload_detail(request, pk: int):
 def upload_status(request, pk: int):
     """htmx polls this while the run is open; once it has ended the page reloads with the result."""
     run = _upload(request, pk)
-    if not run.open:
+    if upload.afgebroken_sluiten(run) or not run.open:
         antwoord = HttpResponse(status=204)
         antwoord["HX-Refresh"] = "true"
         return antwoord

@@ -11,6 +11,7 @@ from registratie.management import bench_paginas
 from registratie.models import BulkActie, Fasewissel, Signaal, SignaalStatus
 from registratie.review import selectors, services
 from samenwerking.models import AuditRegel, Gebruiker
+from tests.achtergrond import levende_worker
 
 pytestmark = pytest.mark.django_db
 
@@ -242,7 +243,10 @@ def test_progress_polls_while_the_run_goes_on(wereld):
         verwerkt=3,
         status=JobStatus.BEZIG,
     )
-    html = client.get(reverse("registratie:bulk", args=[bulk.pk]), HTTP_HX_REQUEST="true").content.decode()
+    with levende_worker(bulk):
+        html = client.get(
+            reverse("registratie:bulk", args=[bulk.pk]), HTTP_HX_REQUEST="true"
+        ).content.decode()
     assert 'hx-trigger="every 1s"' in html and "3 van 10 verwerkt (30%)" in html
     assert "<html" not in html  # the bar alone, swapped into the page
 

@@ -1,0 +1,49 @@
+"""Runs that a screen starts and a worker carries out (an import, a ROD upload, a bulk decision),
+and a worker that may die mid-run (SIGKILL, an OOM kill, a restart).
+
+The worker holds the run's own lock (registratie.locks: it dies with its holder) from before it
+marks the run "bezig" until after it has stored the outcome. A run marked "bezig" whose lock nobody
+holds was therefore left behind by a process that died: ``afgebroken_sluiten`` closes it as failed
+with a message that says so. The run's page does this when it polls, and the next start does it
+before it refuses with "loopt al", so a dead worker never leaves a page that says "bezig" for ever
+or blocks the next run of that instelling or user.
+"""
+
+from __future__ import annotations
+
+import contextlib
+
+from django.db import models
+from django.utils.translation import gettext_lazy as _
+
+from registratie import locks
+
+BEZIG = "bezig"
+MISLUKT = "mislukt"  # the same values in ImportStatus, RodUploadStatus and JobStatus
+
+# The callers add what it means for their run (nothing read in, or the signals done so far).
+AFGEBROKEN = _("De verwerking is afgebroken: het proces dat haar uitvoerde, stopte voordat ze klaar was.")
+
+
+def _slot(run: models.Model) -> str:
+    return f"{locks.EENMALIG}{run._meta.label_lower}:{run.pk}"
+
+
+@contextlib.contextmanager
+def uitvoeren(run: models.Model):
+    """Hold ``run``'s own lock for the block; ``locks.AlBezig`` when a live worker holds it (the task
+    was delivered twice). Mark the run "bezig" and store its outcome inside the block."""
+    with locks.enkele_run(_slot(run)):
+        yield
+
+
+def afgebroken_sluiten(run: models.Model, **velden) -> bool:
+    """Close ``run`` as failed when it is marked "bezig" and no live process holds its lock; set
+    ``velden`` too (the end time, the error field with AFGEBROKEN). True when it closed the run."""
+    if run.status != BEZIG or not locks.vrij(_slot(run)):
+        return False
+    # Only a run still "bezig" after the probe: a worker stores its outcome before it lets go.
+    gesloten = type(run).objects.filter(pk=run.pk, status=BEZIG).update(status=MISLUKT, **velden)
+    if gesloten:
+        run.refresh_from_db()
+    return bool(gesloten)
