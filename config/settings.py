@@ -45,6 +45,8 @@ LEERROUTE_ROD_SOAP_ENDPOINT  address of DUO's SOAP service for instellingen on t
                         with LEERROUTE_ROD_SOAP_TIMEOUT (seconds, default 30), _TLS_CERT/_TLS_KEY
                         (client certificate), _CA_BUNDLE, _SIGN_CERT/_SIGN_KEY/_SIGN_KEY_PASSWORD
                         (WS-Security signing, needs xmlsec); registratie/rod/FORMAT-TERUGKOPPELING.md
+LEERROUTE_ROD_UPLOAD_MAX_MB  largest file from DUO (feedback, snapshot) the ROD screens take, in MB
+                        (default 500; a snapshot of 100,000 enrolments is about 100 MB)
 MEDIA_ROOT              where stored files (ROD deliveries) go (default ./media)
 LOG_LEVEL               root log level (default INFO)
 DJANGO_CSRF_TRUSTED_ORIGINS  comma separated origins with scheme that may POST forms, e.g.
@@ -424,6 +426,8 @@ if PRODUCTION and not (LEERROUTE_VERSLEUTELSLEUTELS and len(LEERROUTE_BSN_HASHSL
         "LEERROUTE_VERSLEUTELSLEUTELS en LEERROUTE_BSN_HASHSLEUTEL (minstens 32 tekens) "
         "zijn verplicht in productie"
     )
+
+LEERROUTE_ROD_UPLOAD_MAX_MB = int(env("LEERROUTE_ROD_UPLOAD_MAX_MB", "500"))
 
 # ROD over SOAP (registratie/rod/soap.py; FORMAT-TERUGKOPPELING.md beside it): for the
 # instellingen whose LEERROUTE_ROD_TRANSPORT is "soap". "per_brin" overrides keys per BRIN.

@@ -16,32 +16,51 @@ from typing import BinaryIO
 
 from django.core.exceptions import ValidationError
 from django.core.files import File
-from django.db import transaction
+from django.db import IntegrityError, transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from registratie import achtergrond, locks
 from registratie.rod import afstemming, opslag, terugkoppeling
-from registratie.rod.upload_models import RodUpload, RodUploadSoort, RodUploadStatus
+from registratie.rod.upload_models import OPEN, RodUpload, RodUploadSoort, RodUploadStatus
 from samenwerking.logfilter import maskeer_nummers
 from samenwerking.models import Kanaal
 
 logger = logging.getLogger(__name__)
 
 
+class AlBezig(Exception):
+    """A file of this kind for this instelling is still being read; ``run`` is that run."""
+
+    def __init__(self, run: RodUpload):
+        super().__init__(str(run))
+        self.run = run
+
+
 def starten(*, soort: str, instelling, door, bestandsnaam: str, bron: BinaryIO) -> RodUpload:
-    """Store the file ``bron`` (encrypted, as a stream) and queue its run after the commit."""
+    """Store the file ``bron`` (encrypted, as a stream) and queue its run after the commit; raises
+    AlBezig while a file of the same kind for the instelling is still being read."""
     from registratie.rod.tasks import rod_upload_task  # the task module imports this one
 
-    run = RodUpload.objects.create(
-        soort=soort, instelling=instelling, door=door, bestandsnaam=bestandsnaam[:200]
-    )
+    velden = {"soort": soort, "instelling": instelling, "door": door, "bestandsnaam": bestandsnaam[:200]}
+    try:
+        run = _aanmaken(**velden)
+    except IntegrityError:
+        open_run = RodUpload.objects.get(soort=soort, instelling=instelling, status__in=OPEN)
+        if not afgebroken_sluiten(open_run):
+            raise AlBezig(open_run) from None
+        run = _aanmaken(**velden)  # the open run's worker had died; it is closed now
     with tempfile.TemporaryFile() as versleuteld:
         opslag.versleutelen(bron, versleuteld)
         versleuteld.seek(0)
         run.bestand.save(f"{uuid.uuid4().hex}.bin", File(versleuteld), save=True)
     transaction.on_commit(lambda: rod_upload_task.delay(run.pk))
     return run
+
+
+def _aanmaken(**velden) -> RodUpload:
+    with transaction.atomic():  # a savepoint: the caller's transaction survives the IntegrityError
+        return RodUpload.objects.create(**velden)
 
 
 def _klaar(run: RodUpload, **velden) -> None:

@@ -27,6 +27,9 @@ class RodUploadStatus(models.TextChoices):
     MISLUKT = "mislukt", _("mislukt")
 
 
+OPEN = (RodUploadStatus.GEPLAND, RodUploadStatus.BEZIG)
+
+
 class RodUpload(EigenBeheer):
     """An uploaded DUO file and what its run did: the result line, or the Dutch error (masked)."""
 
@@ -61,10 +64,20 @@ class RodUpload(EigenBeheer):
         verbose_name = _("ROD-upload")
         verbose_name_plural = _("ROD-uploads")
         ordering = ["-aangemaakt_op", "-id"]
+        constraints = [
+            # A second click (or a colleague) while the same kind of file of the instelling is
+            # being read starts no second run: the view shows the open one.
+            models.UniqueConstraint(
+                fields=["instelling", "soort"],
+                condition=models.Q(status__in=OPEN),
+                name="rodupload_een_open_per_instelling_en_soort",
+                violation_error_message=_("Voor deze instelling wordt zo'n bestand al ingelezen."),
+            ),
+        ]
 
     def __str__(self):
         return f"{self.get_soort_display()} {self.bestandsnaam} ({self.get_status_display()})"
 
     @property
     def open(self) -> bool:
-        return self.status in (RodUploadStatus.GEPLAND, RodUploadStatus.BEZIG)
+        return self.status in OPEN

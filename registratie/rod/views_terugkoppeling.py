@@ -68,13 +68,17 @@ def _uploaden(request, form: BestandForm, soort: str, terug: str):
         messages.error(request, " ".join(exc.messages))
         return redirect(terug)
     bestand.seek(0)
-    run = upload.starten(
-        soort=soort,
-        instelling=instelling,
-        door=request.user,
-        bestandsnaam=bestand.name,
-        bron=bestand,
-    )
+    try:
+        run = upload.starten(
+            soort=soort, instelling=instelling, door=request.user, bestandsnaam=bestand.name, bron=bestand
+        )
+    except upload.AlBezig as exc:
+        messages.warning(
+            request,
+            _("Voor %(instelling)s wordt al een %(soort)s ingelezen; die ziet u hier.")
+            % {"instelling": instelling, "soort": exc.run.get_soort_display()},
+        )
+        run = exc.run
     return redirect("rod:upload", pk=run.pk)
 
 
@@ -154,7 +158,7 @@ def terugkoppeling_lijst(request):
 def terugkoppeling_inlezen(request):
     form = BestandForm(request.POST, request.FILES)
     if not form.is_valid():
-        messages.error(request, _("Kies een terugkoppelingsbestand (XML)."))
+        messages.error(request, form.fout(_("Kies een terugkoppelingsbestand (XML).")))
         return redirect("rod:terugkoppeling_lijst")
     return _uploaden(request, form, RodUploadSoort.TERUGKOPPELING, "rod:terugkoppeling_lijst")
 
@@ -198,7 +202,7 @@ def afstemming_lijst(request):
 def afstemming_inlezen(request):
     form = BestandForm(request.POST, request.FILES)
     if not form.is_valid():
-        messages.error(request, _("Kies een momentopname van DUO (XML)."))
+        messages.error(request, form.fout(_("Kies een momentopname van DUO (XML).")))
         return redirect("rod:afstemming_lijst")
     return _uploaden(request, form, RodUploadSoort.MOMENTOPNAME, "rod:afstemming_lijst")
 

@@ -9,6 +9,8 @@ from pathlib import Path
 
 import pytest
 from django.core.files.uploadedfile import SimpleUploadedFile
+from django.db import connection
+from django.db.migrations.executor import MigrationExecutor
 from django.test import Client
 from django.urls import reverse
 from django.utils.html import escape
@@ -139,3 +141,67 @@ def test_another_instellings_beheerder_cannot_open_the_run(
         assert ander.get(reverse("rod:upload_status", args=[run.pk])).status_code == 404
     upload.uitvoeren(run.pk)
     assert c.get(reverse("rod:upload", args=[run.pk])).status_code == 200
+
+
+def test_a_second_upload_while_the_first_is_read_starts_no_second_run(
+    geplant,  # noqa: F811
+    eager_taken,
+):
+    """A second click, or a colleague, while the instelling's snapshot is still being read: the
+    first run's page, with a message, and no second run over the same records."""
+    instelling, _vo, data = geplant
+    c = _client(gebruiker_met_rol("beheerder", instelling=instelling))
+    _uploaden(c, "rod:afstemming_inlezen", data, eager_taken)
+    eerste = RodUpload.objects.get()
+    r, wachtrij = _uploaden(c, "rod:afstemming_inlezen", data, eager_taken)
+    assert r["Location"] == reverse("rod:upload", args=[eerste.pk]) and not wachtrij
+    assert RodUpload.objects.count() == 1
+    assert "wordt al een momentopname ingelezen" in c.get(r["Location"]).content.decode()
+
+    upload.uitvoeren(eerste.pk)  # once it has been read, the next file is welcome
+    r, wachtrij = _uploaden(c, "rod:afstemming_inlezen", data, eager_taken)
+    assert RodUpload.objects.count() == 2 and len(wachtrij) == 1
+
+
+def test_a_file_over_the_size_limit_is_refused_naming_its_size_and_nothing_is_stored(
+    geplant,  # noqa: F811
+    eager_taken,
+    settings,
+):
+    instelling, _vo, data = geplant
+    settings.LEERROUTE_ROD_UPLOAD_MAX_MB = 1
+    c = _client(gebruiker_met_rol("beheerder", instelling=instelling))
+    te_groot = data + b" " * (1024 * 1024)  # still a valid file, but over 1 MB
+    r, wachtrij = _uploaden(c, "rod:afstemming_inlezen", te_groot, eager_taken)
+    assert r["Location"] == reverse("rod:afstemming_lijst")
+    assert not wachtrij and not RodUpload.objects.exists()
+    assert (
+        "Het bestand is 2 MB; een bestand van DUO mag hier hoogstens 1 MB zijn."
+        in c.get(r["Location"]).content.decode()
+    )
+
+
+@pytest.mark.django_db(transaction=True, serialized_rollback=True)
+def test_the_guards_migration_closes_older_open_runs_left_from_before(request):
+    """Before 0023 nothing kept two open runs of one instelling and kind apart (a dead worker's run
+    stayed open): the migration keeps the newest open and closes the older, file and all."""
+    if request.config.getoption("nomigrations"):
+        pytest.skip("needs the migrations (run without --no-migrations, as `make test` does)")
+    laatste = MigrationExecutor(connection).loader.graph.leaf_nodes("registratie")
+    instelling = InstellingFactory()
+    MigrationExecutor(connection).migrate([("registratie", "0022_rodupload_upload")])
+    try:
+        oud, nieuw = (
+            RodUpload.objects.create(soort="momentopname", instelling=instelling, bestandsnaam=n, status=s)
+            for n, s in (("oud.xml", "bezig"), ("nieuw.xml", "bezig"))
+        )
+        ander = RodUpload.objects.create(soort="terugkoppeling", instelling=instelling, bestandsnaam="t.xml")
+    finally:
+        executor = MigrationExecutor(connection)
+        executor.loader.build_graph()
+        executor.migrate(laatste)
+    status = dict(RodUpload.objects.values_list("bestandsnaam", "status"))
+    assert status == {"oud.xml": "mislukt", "nieuw.xml": "bezig", "t.xml": "gepland"}
+    assert "afgebroken" in RodUpload.objects.get(pk=oud.pk).fout
+    open_ = RodUpload.objects.filter(klaar_op__isnull=True).values_list("pk", flat=True)
+    assert {nieuw.pk, ander.pk} == set(open_)
