@@ -34,6 +34,7 @@ urlpatterns = [
     path("importeren/<int:pk>/", importeer_scherm.import_run, name="import-run"),
     path("importeren/<int:pk>/voortgang/", importeer_scherm.import_voortgang, name="import-voortgang"),
     path("importeren/<int:pk>/inlezen/", importeer_scherm.import_echt, name="import-echt"),
+    path("importeren/<int:pk>/annuleren/", importeer_scherm.import_annuleren, name="import-annuleren"),
     path("api-sleutels/<int:pk>/intrekken/", api_sleutels.intrekken, name="api-sleutel-intrekken"),
 ]
 

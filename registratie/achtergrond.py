@@ -1,6 +1,9 @@
 """Runs that a screen starts and a worker carries out (an import, a ROD upload, a bulk decision),
 and a worker that may die mid-run (SIGKILL, an OOM kill, a restart).
 
+A queued run whose task never reaches a worker (a broker that lost its queue) can be cancelled by
+the user on its page (``geannuleerd``): it then neither blocks the next run nor starts later.
+
 The worker holds the run's own lock (registratie.locks: it dies with its holder) from before it
 marks the run "bezig" until after it has stored the outcome. A run marked "bezig" whose lock nobody
 holds was therefore left behind by a process that died: ``afgebroken_sluiten`` closes it as failed
@@ -13,6 +16,7 @@ from __future__ import annotations
 
 import contextlib
 
+from django.contrib import messages
 from django.db import models
 from django.utils.translation import gettext_lazy as _
 
@@ -23,6 +27,9 @@ MISLUKT = "mislukt"  # the same values in ImportStatus, RodUploadStatus and JobS
 
 # The callers add what it means for their run (nothing read in, or the signals done so far).
 AFGEBROKEN = _("De verwerking is afgebroken: het proces dat haar uitvoerde, stopte voordat ze klaar was.")
+
+
+GEANNULEERD = _("Geannuleerd door %(door)s voordat de verwerking begon.")
 
 
 def _slot(run: models.Model) -> str:
@@ -47,3 +54,21 @@ def afgebroken_sluiten(run: models.Model, **velden) -> bool:
     if gesloten:
         run.refresh_from_db()
     return bool(gesloten)
+
+
+def annuleren(run: models.Model, gepland: str, **velden) -> bool:
+    """Close ``run`` as failed (with ``velden``: GEANNULEERD, the end time) if it is still queued,
+    status ``gepland``; a run that has begun goes on. True when it closed the run. The task, when it
+    comes, finds the run closed and leaves it."""
+    gesloten = type(run).objects.filter(pk=run.pk, status=gepland).update(status=MISLUKT, **velden)
+    if gesloten:
+        run.refresh_from_db()
+    return bool(gesloten)
+
+
+def annuleren_melden(request, geannuleerd: bool) -> None:
+    """The message after a click on "Annuleren"."""
+    if geannuleerd:
+        messages.success(request, _("De verwerking is geannuleerd."))
+    else:
+        messages.warning(request, _("De verwerking was al begonnen of klaar; annuleren kon niet meer."))

@@ -9,6 +9,7 @@ urlpatterns: list = [
     path("signalen/", review.wachtrij, name="signalen"),
     path("signalen/bulk/", review.bulk_starten, name="bulk-starten"),
     path("signalen/bulk/<int:pk>/", review.bulk_voortgang, name="bulk"),
+    path("signalen/bulk/<int:pk>/annuleren/", review.bulk_annuleren, name="bulk-annuleren"),
     path("signalen/overgangen/", review.overgangen_lijst, name="overgangen"),
     path("signalen/<int:pk>/", views.signaal_detail, name="signaal"),
     path("signalen/<int:pk>/toepassen/", views.signaal_toepassen, name="signaal-toepassen"),

@@ -162,6 +162,15 @@ API_MATRIX: dict[str, Regel] = {
         methode="post",
         bewijs=lambda r: ImportRun.objects.filter(instelling=r.instelling_id).count(),
     ),
+    "import-annuleren": Regel(
+        b=verwacht(
+            VERBODEN, VERBODEN, VERBODEN, LOGIN, beheerder_vo_a=NIET_GEVONDEN, beheerder_mbo_a=NIET_GEVONDEN
+        ),
+        a={"beheerder_vo_a": OMGELEID},
+        object="import_run",
+        methode="post",
+        bewijs=lambda r: ImportRun.objects.filter(pk=r.pk).values_list("status", "fout").get(),
+    ),
     # The API keys screen: an instelling's beheerders only (the applicatiebeheerder uses /beheer/).
     "api-sleutels": Regel(
         b=verwacht(VERBODEN, VERBODEN, VERBODEN, LOGIN, beheerder_vo_a=OK, beheerder_mbo_a=OK),

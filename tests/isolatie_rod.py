@@ -8,7 +8,7 @@ import datetime
 
 from django.core.files.uploadedfile import SimpleUploadedFile
 
-from registratie.models import RodBericht, RodTerugkoppeling, RodTerugkoppelingMelding, RodVerschil
+from registratie.models import RodBericht, RodTerugkoppeling, RodTerugkoppelingMelding, RodUpload, RodVerschil
 from tests.isolatie_regels import (
     ALLEEN_BEHEERDER_VO_A,
     LEEG,
@@ -146,6 +146,10 @@ ROD_MATRIX: dict[str, Regel] = {
         b=verwacht(204, NIET_GEVONDEN, NIET_GEVONDEN, LOGIN),
         a=verwacht(204, NIET_GEVONDEN, NIET_GEVONDEN, LOGIN, beheerder_vo_a=204),
         object="upload",
+    ),
+    # Cancelling a queued run: whoever may open the run (the world's runs have ended: nothing changes).
+    "rod:upload_annuleren": _rod_v2_actie(
+        "upload", lambda u: RodUpload.objects.filter(pk=u.pk).values_list("status", "fout").get()
     ),
     "rod:afstemming": _detail_ui("afstemming", ALLEEN_BEHEERDER_VO_A),
     "rod:afstemming_csv": _detail_ui("afstemming", ALLEEN_BEHEERDER_VO_A),

@@ -159,6 +159,11 @@ MATRIX: dict[str, Regel] = {
     "registratie:bulk": Regel(
         b=verwacht(NIET_GEVONDEN, NIET_GEVONDEN, NIET_GEVONDEN, LOGIN), kwargs=lambda o: {"pk": 999999}
     ),
+    "registratie:bulk-annuleren": Regel(
+        b=verwacht(NIET_GEVONDEN, NIET_GEVONDEN, NIET_GEVONDEN, LOGIN),
+        kwargs=lambda o: {"pk": 999999},
+        methode="post",
+    ),
     "registratie:leerlingen": _lijst_ui(
         lambda w, k: [k.leerling.achternaam, _href("registratie:leerling", k.leerling)]
     ),

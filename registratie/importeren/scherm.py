@@ -13,6 +13,7 @@ from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 from django.views.decorators.http import require_POST
 
+from registratie import achtergrond
 from registratie.importeren import taak
 from registratie.importeren.models import ImportRun
 from samenwerking import scope
@@ -117,3 +118,13 @@ def import_echt(request, pk: int):
         messages.error(request, " ".join(exc.messages))
         return redirect("import-run", pk=run.pk)
     return redirect("import-run", pk=nieuw.pk)
+
+
+@login_required
+@require_POST
+def import_annuleren(request, pk: int):
+    """Cancel a run still in the queue (its task may never come: registratie.achtergrond)."""
+    _beheerder(request)
+    run = _run(request, pk)
+    achtergrond.annuleren_melden(request, taak.annuleren(run, door=request.user))
+    return redirect("import-run", pk=run.pk)

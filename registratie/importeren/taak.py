@@ -78,6 +78,15 @@ def afgebroken_sluiten(run: ImportRun) -> bool:
     return True
 
 
+def annuleren(run: ImportRun, *, door) -> bool:
+    """Cancel a run that has not begun (registratie.achtergrond); nothing is imported."""
+    fout = achtergrond.GEANNULEERD % {"door": door}
+    if not achtergrond.annuleren(run, ImportStatus.WACHTEND, fout=fout, inhoud=b"", klaar_op=timezone.now()):
+        return False
+    cache.delete(_sleutel(run.pk))
+    return True
+
+
 def _klaar(run: ImportRun, **velden) -> None:
     velden |= {"klaar_op": timezone.now()}
     ImportRun.objects.filter(pk=run.pk).update(**velden)

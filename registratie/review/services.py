@@ -111,6 +111,12 @@ def afgebroken_sluiten(bulk: BulkActie) -> bool:
     return achtergrond.afgebroken_sluiten(bulk, fouten=fouten, geeindigd_op=timezone.now())
 
 
+def annuleren(bulk: BulkActie, *, door) -> bool:
+    """Cancel a run that has not begun (registratie.achtergrond): no signal is handled."""
+    fouten = [{"melding": achtergrond.GEANNULEERD % {"door": door}}]
+    return achtergrond.annuleren(bulk, JobStatus.GEPLAND, fouten=fouten, geeindigd_op=timezone.now())
+
+
 def uitvoeren(bulk_id: int) -> BulkActie:
     """Run a recorded bulk decision (idempotent: a finished run is left alone; a run delivered
     again after its worker died goes on, and skips the signals already closed, which the service

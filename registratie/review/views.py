@@ -13,6 +13,7 @@ from django.shortcuts import get_object_or_404, redirect, render
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
+from registratie import achtergrond
 from registratie.models import BulkActie, BulkSoort, SignaalStatus
 from registratie.review import overgangen, selectors, services
 from samenwerking import scope
@@ -107,6 +108,15 @@ def bulk_voortgang(request, pk):
     if request.htmx:
         return render(request, "registratie/_bulk_voortgang.html", {"bulk": bulk})
     return render(request, "registratie/bulk.html", {"bulk": bulk, "titel": _("Bulkbeslissing")})
+
+
+@login_required
+@require_POST
+def bulk_annuleren(request, pk):
+    """Cancel a run still in the queue (its task may never come: registratie.achtergrond)."""
+    bulk = get_object_or_404(BulkActie.objects.filter(aangevraagd_door=request.user), pk=pk)
+    achtergrond.annuleren_melden(request, services.annuleren(bulk, door=request.user))
+    return redirect("registratie:bulk", pk=bulk.pk)
 
 
 @login_required

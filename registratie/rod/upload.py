@@ -86,12 +86,22 @@ def _lezen(run: RodUpload) -> dict:
 def afgebroken_sluiten(run: RodUpload) -> bool:
     """Close a run whose worker died (registratie.achtergrond); nothing was read in."""
     fout = f"{achtergrond.AFGEBROKEN} {_('Upload het bestand opnieuw.')}"
-    bestand = run.bestand.name
-    if not achtergrond.afgebroken_sluiten(run, fout=fout, klaar_op=timezone.now(), bestand=""):
-        return False
-    if bestand:
-        run.bestand.storage.delete(bestand)  # the file with its BSNs is no longer needed
-    return True
+    return _bestand_weg(run, achtergrond.afgebroken_sluiten(run, fout=fout, klaar_op=timezone.now()))
+
+
+def annuleren(run: RodUpload, *, door) -> bool:
+    """Cancel a run that has not begun (registratie.achtergrond); nothing is read in."""
+    fout = achtergrond.GEANNULEERD % {"door": door}
+    gesloten = achtergrond.annuleren(run, RodUploadStatus.GEPLAND, fout=fout, klaar_op=timezone.now())
+    return _bestand_weg(run, gesloten)
+
+
+def _bestand_weg(run: RodUpload, gesloten: bool) -> bool:
+    """Once a run is closed without its worker, the stored file (with its BSNs) goes."""
+    if gesloten and run.bestand:
+        run.bestand.delete(save=False)
+        RodUpload.objects.filter(pk=run.pk).update(bestand="")
+    return gesloten
 
 
 def uitvoeren(run_id: int) -> None:

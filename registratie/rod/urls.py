@@ -25,6 +25,7 @@ urlpatterns: list = [
     ),
     path("upload/<int:pk>/", views_terugkoppeling.upload_detail, name="upload"),
     path("upload/<int:pk>/status/", views_terugkoppeling.upload_status, name="upload_status"),
+    path("upload/<int:pk>/annuleren/", views_terugkoppeling.upload_annuleren, name="upload_annuleren"),
     path("afstemming/", views_terugkoppeling.afstemming_lijst, name="afstemming_lijst"),
     path("afstemming/inlezen/", views_terugkoppeling.afstemming_inlezen, name="afstemming_inlezen"),
     path("afstemming/<int:pk>/", views_terugkoppeling.afstemming_detail, name="afstemming"),

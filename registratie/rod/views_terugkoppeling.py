@@ -21,6 +21,7 @@ from django.utils.http import content_disposition_header
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_POST
 
+from registratie import achtergrond
 from registratie.models import (
     MeldingErnst,
     RodAfstemming,
@@ -108,6 +109,15 @@ def upload_status(request, pk: int):
         antwoord["HX-Refresh"] = "true"
         return antwoord
     return render(request, "rod/_upload_status.html", {"run": run})
+
+
+@login_required
+@require_POST
+def upload_annuleren(request, pk: int):
+    """Cancel a run still in the queue (its task may never come: registratie.achtergrond)."""
+    run = _upload(request, pk)
+    achtergrond.annuleren_melden(request, upload.annuleren(run, door=request.user))
+    return redirect("rod:upload", pk=run.pk)
 
 
 # ------------------------------------------------------------------------------------------ feedback

@@ -2,7 +2,10 @@
 mid-run (registratie.achtergrond). While the worker lives, its page polls and a second start is
 refused; once it is gone without an outcome, the page says the run was broken off and why, the
 stored file (with its BSNs) is emptied, and the next run of that instelling or user can start.
-A task delivered again after its worker died closes the run instead of running it twice."""
+A task delivered again after its worker died closes the run instead of running it twice.
+
+A queued run whose task never comes (a broker that lost its queue) is cancelled on its page: it
+then no longer blocks the next run, and the task, should it still come, does nothing."""
 
 from __future__ import annotations
 
@@ -15,7 +18,7 @@ from django.test import Client
 from django.urls import reverse
 
 from registratie.importeren import taak
-from registratie.models import BulkActie, ImportRun, Inschrijving, Signaal
+from registratie.models import BulkActie, ImportRun, Inschrijving, RodUpload, Signaal
 from registratie.review import selectors, services
 from registratie.rod import upload
 from tests.achtergrond import levende_worker
@@ -171,3 +174,85 @@ def test_a_bulk_decision_whose_worker_died_is_broken_off_and_the_coordinator_can
     assert "de rest staat nog open" in html
     opnieuw = services.starten(door=coordinator, soort="afwijzen", reden="dubbel", signalen=signalen)
     assert BulkActie.objects.get(pk=bulk.pk).status == "mislukt" and opnieuw.status == "gepland"
+
+
+# --------------------------------------------------------------------------- cancelling a queued run
+
+
+def test_a_queued_import_is_cancelled_on_its_page_and_its_late_task_imports_nothing(
+    scherm,  # noqa: F811
+    django_capture_on_commit_callbacks,
+):
+    client, vo, route = scherm
+    _uploaden(client, vo, vo_csv(route, 3), django_capture_on_commit_callbacks, echt="on")
+    run = ImportRun.objects.get()
+    pagina = client.get(f"/importeren/{run.pk}/").content.decode()
+    assert f'action="/importeren/{run.pk}/annuleren/"' in pagina  # the task may never come
+
+    r = client.post(f"/importeren/{run.pk}/annuleren/")
+    assert r.status_code == 302 and r["Location"] == f"/importeren/{run.pk}/"
+    pagina = client.get(r["Location"]).content.decode()
+    assert "De verwerking is geannuleerd." in pagina and "Geannuleerd door" in pagina
+    assert "annuleren/" not in pagina
+    run.refresh_from_db()
+    assert (run.status, bytes(run.inhoud)) == ("mislukt", b"")
+
+    taak.uitvoeren(run.pk)  # the task comes after all: it leaves the cancelled run alone
+    assert ImportRun.objects.get(pk=run.pk).status == "mislukt" and not Inschrijving.objects.exists()
+    r, wachtrij = _uploaden(client, vo, vo_csv(route, 3), django_capture_on_commit_callbacks)
+    assert ImportRun.objects.count() == 2 and len(wachtrij) == 1
+
+
+def test_a_run_that_has_begun_is_not_cancelled(scherm, django_capture_on_commit_callbacks):  # noqa: F811
+    client, vo, route = scherm
+    _uploaden(client, vo, vo_csv(route, 3), django_capture_on_commit_callbacks)
+    run = ImportRun.objects.get()
+    with levende_worker(run):
+        _bezig(run)
+        r = client.post(f"/importeren/{run.pk}/annuleren/")
+        assert "annuleren kon niet meer" in client.get(r["Location"]).content.decode()
+        assert ImportRun.objects.get(pk=run.pk).status == "bezig"
+
+
+def test_a_queued_rod_upload_is_cancelled_and_its_file_removed(rod_media):
+    instelling = InstellingFactory()
+    beheerder = gebruiker_met_rol("beheerder", instelling=instelling)
+    run = upload.starten(
+        soort="terugkoppeling",
+        instelling=instelling,
+        door=beheerder,
+        bestandsnaam="duo.xml",
+        bron=io.BytesIO(b"<x/>"),
+    )
+    pad = Path(run.bestand.path)
+    client = Client()
+    inloggen(client, beheerder)
+    assert (
+        reverse("rod:upload_annuleren", args=[run.pk])
+        in client.get(reverse("rod:upload", args=[run.pk])).content.decode()
+    )
+    r = client.post(reverse("rod:upload_annuleren", args=[run.pk]))
+    assert "Geannuleerd door" in client.get(r["Location"]).content.decode()
+    run.refresh_from_db()
+    assert run.status == "mislukt" and not run.bestand and not pad.exists()
+    upload.uitvoeren(run.pk)
+    laat = RodUpload.objects.get(pk=run.pk)  # the late task read nothing
+    assert (laat.status, laat.uitkomst, laat.fout) == ("mislukt", "", run.fout)
+
+
+def test_a_queued_bulk_decision_is_cancelled_and_handles_no_signal(demo_coordinator):
+    coordinator, client = demo_coordinator
+    signalen = selectors.afhandelbaar(coordinator, Signaal.objects.filter(status="open"))
+    open_ = signalen.count()
+    bulk = services.starten(door=coordinator, soort="afwijzen", reden="dubbel", signalen=signalen)
+    assert (
+        reverse("registratie:bulk-annuleren", args=[bulk.pk])
+        in client.get(reverse("registratie:bulk", args=[bulk.pk])).content.decode()
+    )
+    r = client.post(reverse("registratie:bulk-annuleren", args=[bulk.pk]))
+    assert "Geannuleerd door" in client.get(r["Location"]).content.decode()
+    services.uitvoeren(bulk.pk)  # the late task
+    assert BulkActie.objects.get(pk=bulk.pk).status == "mislukt" and signalen.count() == open_
+    assert (
+        services.starten(door=coordinator, soort="afwijzen", reden="dubbel", signalen=signalen).pk != bulk.pk
+    )

@@ -90,6 +90,7 @@ def test_every_rod_url_is_in_the_role_matrix(opzet):
         "verschil_wachtrij",
         "upload",
         "upload_status",
+        "upload_annuleren",
     }
     assert namen - v2 == {"leveringen", "levering", "bestand", "terugkoppeling"}
     pk = opzet["levering"].pk
