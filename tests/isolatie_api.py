@@ -80,6 +80,13 @@ def _alleen_leverancier() -> Regel:
     )
 
 
+# Another instelling's object on a beheerder's own screens (an import run, an API key): refused,
+# and not there at all for the beheerders (their screens only look in their own instellingen).
+BEHEER_B = verwacht(
+    VERBODEN, VERBODEN, VERBODEN, LOGIN, beheerder_vo_a=NIET_GEVONDEN, beheerder_mbo_a=NIET_GEVONDEN
+)
+
+
 API_MATRIX: dict[str, Regel] = {
     # --- API --------------------------------------------------------------------------------------
     "instelling-list": _api_lijst("vo", publiek=True),
@@ -140,32 +147,24 @@ API_MATRIX: dict[str, Regel] = {
     # A run of the import screen: its own instelling's beheerders only (a finished run: the progress
     # poll answers 204 and reloads; "echt inlezen" of a run without a kept file: back with a message).
     "import-run": Regel(
-        b=verwacht(
-            VERBODEN, VERBODEN, VERBODEN, LOGIN, beheerder_vo_a=NIET_GEVONDEN, beheerder_mbo_a=NIET_GEVONDEN
-        ),
+        b=BEHEER_B,
         a={"beheerder_vo_a": OK},
         object="import_run",
     ),
     "import-voortgang": Regel(
-        b=verwacht(
-            VERBODEN, VERBODEN, VERBODEN, LOGIN, beheerder_vo_a=NIET_GEVONDEN, beheerder_mbo_a=NIET_GEVONDEN
-        ),
+        b=BEHEER_B,
         a={"beheerder_vo_a": 204},
         object="import_run",
     ),
     "import-echt": Regel(
-        b=verwacht(
-            VERBODEN, VERBODEN, VERBODEN, LOGIN, beheerder_vo_a=NIET_GEVONDEN, beheerder_mbo_a=NIET_GEVONDEN
-        ),
+        b=BEHEER_B,
         a={"beheerder_vo_a": OMGELEID},
         object="import_run",
         methode="post",
         bewijs=lambda r: ImportRun.objects.filter(instelling=r.instelling_id).count(),
     ),
     "import-annuleren": Regel(
-        b=verwacht(
-            VERBODEN, VERBODEN, VERBODEN, LOGIN, beheerder_vo_a=NIET_GEVONDEN, beheerder_mbo_a=NIET_GEVONDEN
-        ),
+        b=BEHEER_B,
         a={"beheerder_vo_a": OMGELEID},
         object="import_run",
         methode="post",
@@ -181,9 +180,7 @@ API_MATRIX: dict[str, Regel] = {
         aanwezig=lambda w, k: [k.api_sleutel.naam],
     ),
     "api-sleutel-intrekken": Regel(
-        b=verwacht(
-            VERBODEN, VERBODEN, VERBODEN, LOGIN, beheerder_vo_a=NIET_GEVONDEN, beheerder_mbo_a=NIET_GEVONDEN
-        ),
+        b=BEHEER_B,
         a=verwacht(
             VERBODEN, VERBODEN, VERBODEN, LOGIN, beheerder_vo_a=OMGELEID, beheerder_mbo_a=NIET_GEVONDEN
         ),

@@ -130,7 +130,9 @@ def test_an_import_worker_killed_with_sigkill_leaves_a_page_that_says_so(
 # ----------------------------------------------------------------------------------- ROD upload
 
 
-def test_a_rod_upload_whose_worker_died_is_broken_off_and_its_file_removed(rod_media):
+@pytest.fixture
+def rod_upload(rod_media):
+    """A queued upload (its file stored encrypted), where it is kept, and its beheerder's client."""
     instelling = InstellingFactory()
     beheerder = gebruiker_met_rol("beheerder", instelling=instelling)
     run = upload.starten(
@@ -140,9 +142,13 @@ def test_a_rod_upload_whose_worker_died_is_broken_off_and_its_file_removed(rod_m
         bestandsnaam="duo.xml",
         bron=io.BytesIO(b"<momentopname/>"),
     )
-    pad = Path(run.bestand.path)
     client = Client()
     inloggen(client, beheerder)
+    return run, Path(run.bestand.path), client
+
+
+def test_a_rod_upload_whose_worker_died_is_broken_off_and_its_file_removed(rod_upload):
+    run, pad, client = rod_upload
     status = reverse("rod:upload_status", args=[run.pk])
     with levende_worker(run):
         _bezig(run)
@@ -214,19 +220,8 @@ def test_a_run_that_has_begun_is_not_cancelled(scherm, django_capture_on_commit_
         assert ImportRun.objects.get(pk=run.pk).status == "bezig"
 
 
-def test_a_queued_rod_upload_is_cancelled_and_its_file_removed(rod_media):
-    instelling = InstellingFactory()
-    beheerder = gebruiker_met_rol("beheerder", instelling=instelling)
-    run = upload.starten(
-        soort="terugkoppeling",
-        instelling=instelling,
-        door=beheerder,
-        bestandsnaam="duo.xml",
-        bron=io.BytesIO(b"<x/>"),
-    )
-    pad = Path(run.bestand.path)
-    client = Client()
-    inloggen(client, beheerder)
+def test_a_queued_rod_upload_is_cancelled_and_its_file_removed(rod_upload):
+    run, pad, client = rod_upload
     assert (
         reverse("rod:upload_annuleren", args=[run.pk])
         in client.get(reverse("rod:upload", args=[run.pk])).content.decode()
