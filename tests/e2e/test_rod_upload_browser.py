@@ -55,3 +55,37 @@ def test_a_snapshot_upload_shows_its_run_then_links_to_the_differences(
     assert vo[2].inschrijvingsvolgnummer in tekst and vo[1].inschrijvingsvolgnummer in tekst
     assert RodUpload.objects.get().status == "klaar"
     page.screenshot(path=str(uitvoer / "upload-verschillen.png"), full_page=True)
+
+
+def test_a_run_whose_task_never_comes_is_cancelled_by_keyboard_and_the_file_uploaded_again(
+    page, live_server, uitvoer, tmp_path, monkeypatch, settings
+):
+    settings.MEDIA_ROOT = tmp_path / "media"
+    route = route_met_vestigingen()
+    vo = leerling_in_route(route)[0]
+    beheerder = gebruiker_met_rol("beheerder", instelling=vo.instelling, username="vo-beheerder")
+    bestand = tmp_path / "momentopname.xml"
+    bestand.write_bytes(_momentopname(vo.instelling, [_duo(vo)]))
+    wachtrij = []  # the broker lost the task: it never reaches a worker
+    monkeypatch.setattr(tasks.rod_upload_task, "delay", wachtrij.append)
+
+    login(page, live_server, beheerder.username)
+    page.goto(f"{live_server.url}/rod/afstemming/")
+    page.get_by_label("Bestand van DUO (XML)").set_input_files(str(bestand))
+    page.get_by_role("button", name="Vergelijken").click()
+    page.wait_for_load_state()
+    page.get_by_role("button", name="Annuleren").focus()
+    page.keyboard.press("Enter")
+    page.wait_for_load_state()
+    tekst = page.locator("main").inner_text()
+    assert "De verwerking is geannuleerd." in tekst and "Geannuleerd door" in tekst
+    assert page.get_by_role("button", name="Annuleren").count() == 0
+    assert ernstige_schendingen(page) == []
+    page.screenshot(path=str(uitvoer / "upload-geannuleerd.png"), full_page=True)
+
+    page.get_by_role("link", name="Nog een bestand inlezen").click()
+    page.get_by_label("Bestand van DUO (XML)").set_input_files(str(bestand))
+    page.get_by_role("button", name="Vergelijken").click()
+    page.wait_for_load_state()
+    assert "in de wachtrij" in page.locator("#voortgang").inner_text()  # a new run, not "al bezig"
+    assert list(RodUpload.objects.order_by("id").values_list("status", flat=True)) == ["mislukt", "gepland"]
