@@ -2,7 +2,7 @@
 and a worker that may die mid-run (SIGKILL, an OOM kill, a restart).
 
 A queued run whose task never reaches a worker (a broker that lost its queue) can be cancelled by
-the user on its page (``geannuleerd``): it then neither blocks the next run nor starts later.
+the user on its page (``annuleren``): it then neither blocks the next run nor starts later.
 
 The worker holds the run's own lock (registratie.locks: it dies with its holder) from before it
 marks the run "bezig" until after it has stored the outcome. A run marked "bezig" whose lock nobody
@@ -27,8 +27,6 @@ MISLUKT = "mislukt"  # the same values in ImportStatus, RodUploadStatus and JobS
 
 # The callers add what it means for their run (nothing read in, or the signals done so far).
 AFGEBROKEN = _("De verwerking is afgebroken: het proces dat haar uitvoerde, stopte voordat ze klaar was.")
-
-
 GEANNULEERD = _("Geannuleerd door %(door)s voordat de verwerking begon.")
 
 
