@@ -43,18 +43,21 @@ def starten(*, soort: str, instelling, door, bestandsnaam: str, bron: BinaryIO) 
     from registratie.rod.tasks import rod_upload_task  # the task module imports this one
 
     velden = {"soort": soort, "instelling": instelling, "door": door, "bestandsnaam": bestandsnaam[:200]}
-    try:
-        run = _aanmaken(**velden)
-    except IntegrityError:
-        open_run = RodUpload.objects.get(soort=soort, instelling=instelling, status__in=OPEN)
-        if not afgebroken_sluiten(open_run):
-            raise AlBezig(open_run) from None
-        run = _aanmaken(**velden)  # the open run's worker had died; it is closed now
-    with tempfile.TemporaryFile() as versleuteld:
-        opslag.versleutelen(bron, versleuteld)
-        versleuteld.seek(0)
-        run.bestand.save(f"{uuid.uuid4().hex}.bin", File(versleuteld), save=True)
-    transaction.on_commit(lambda: rod_upload_task.delay(run.pk))
+    # One transaction: a file that cannot be stored leaves no queued run behind (it would block
+    # the next upload of its kind).
+    with transaction.atomic():
+        try:
+            run = _aanmaken(**velden)
+        except IntegrityError:
+            open_run = RodUpload.objects.get(soort=soort, instelling=instelling, status__in=OPEN)
+            if not afgebroken_sluiten(open_run):
+                raise AlBezig(open_run) from None
+            run = _aanmaken(**velden)  # the open run's worker had died; it is closed now
+        with tempfile.TemporaryFile() as versleuteld:
+            opslag.versleutelen(bron, versleuteld)
+            versleuteld.seek(0)
+            run.bestand.save(f"{uuid.uuid4().hex}.bin", File(versleuteld), save=True)
+        transaction.on_commit(lambda: rod_upload_task.delay(run.pk))
     return run
 
 

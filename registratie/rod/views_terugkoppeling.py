@@ -10,6 +10,8 @@ else gets a 404), and an uploaded file must be about one of the user's own inste
 
 from __future__ import annotations
 
+import logging
+
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import ValidationError
@@ -38,6 +40,8 @@ from samenwerking import scope
 from samenwerking.models import Instelling, Kanaal
 
 PER_PAGINA = 50
+
+logger = logging.getLogger(__name__)
 
 
 def _eigen_instelling(request, brin: str) -> Instelling | None:
@@ -73,6 +77,10 @@ def _uploaden(request, form: BestandForm, soort: str, terug: str):
         run = upload.starten(
             soort=soort, instelling=instelling, door=request.user, bestandsnaam=bestand.name, bron=bestand
         )
+    except OSError:  # the storage (disk full, no rights): nothing is kept, the user can try again
+        logger.exception("ROD-upload niet opgeslagen")
+        messages.error(request, _("Het bestand kon niet worden opgeslagen; probeer het later opnieuw."))
+        return redirect(terug)
     except upload.AlBezig as exc:
         messages.warning(
             request,

@@ -205,3 +205,22 @@ def test_the_guards_migration_closes_older_open_runs_left_from_before(request):
     assert "afgebroken" in RodUpload.objects.get(pk=oud.pk).fout
     open_ = RodUpload.objects.filter(klaar_op__isnull=True).values_list("pk", flat=True)
     assert {nieuw.pk, ander.pk} == set(open_)
+
+
+def test_a_file_the_storage_refuses_leaves_no_queued_run_and_says_so(
+    geplant,  # noqa: F811
+    eager_taken,
+    settings,
+    tmp_path,
+):
+    """A full disk or a storage without rights: a message instead of a 500, and no run left
+    queued (it would block the next upload of its kind)."""
+    instelling, _vo, data = geplant
+    geen_map = tmp_path / "geen-map"
+    geen_map.write_bytes(b"")  # MEDIA_ROOT is a file: the storage cannot create rod/uploads/ in it
+    settings.MEDIA_ROOT = geen_map
+    c = _client(gebruiker_met_rol("beheerder", instelling=instelling))
+    r, wachtrij = _uploaden(c, "rod:afstemming_inlezen", data, eager_taken)
+    assert r.status_code == 302 and r["Location"] == reverse("rod:afstemming_lijst")
+    assert not wachtrij and not RodUpload.objects.exists()
+    assert "Het bestand kon niet worden opgeslagen" in c.get(r["Location"]).content.decode()
