@@ -5,6 +5,7 @@ screenshot in test-results/."""
 import dataclasses
 
 import pytest
+from playwright.sync_api import expect
 
 from registratie.models import RodUpload
 from registratie.rod import tasks
@@ -15,6 +16,14 @@ from tests.registratie.rod_helpers import leerling_in_route, route_met_vestiging
 from tests.registratie.test_rod_afstemming import _duo, _momentopname
 
 pytestmark = [pytest.mark.e2e, pytest.mark.django_db(transaction=True)]
+
+
+def _vergelijken(page, live_server, bestand) -> None:
+    """Upload DUO's snapshot on the reconciliation page; the run's page opens."""
+    page.goto(f"{live_server.url}/rod/afstemming/")
+    page.get_by_label("Bestand van DUO (XML)").set_input_files(str(bestand))
+    page.get_by_role("button", name="Vergelijken").click()
+    page.wait_for_url("**/rod/upload/*/")
 
 
 def test_a_snapshot_upload_shows_its_run_then_links_to_the_differences(
@@ -34,10 +43,7 @@ def test_a_snapshot_upload_shows_its_run_then_links_to_the_differences(
     monkeypatch.setattr(tasks.rod_upload_task, "delay", wachtrij.append)
 
     login(page, live_server, beheerder.username)
-    page.goto(f"{live_server.url}/rod/afstemming/")
-    page.get_by_label("Bestand van DUO (XML)").set_input_files(str(bestand))
-    page.get_by_role("button", name="Vergelijken").click()
-    page.wait_for_load_state()
+    _vergelijken(page, live_server, bestand)
     assert page.locator("#voortgang progress").is_visible()
     assert "in de wachtrij" in page.locator("#voortgang").inner_text()
     assert ernstige_schendingen(page) == []
@@ -70,22 +76,16 @@ def test_a_run_whose_task_never_comes_is_cancelled_by_keyboard_and_the_file_uplo
     monkeypatch.setattr(tasks.rod_upload_task, "delay", wachtrij.append)
 
     login(page, live_server, beheerder.username)
-    page.goto(f"{live_server.url}/rod/afstemming/")
-    page.get_by_label("Bestand van DUO (XML)").set_input_files(str(bestand))
-    page.get_by_role("button", name="Vergelijken").click()
-    page.wait_for_load_state()
+    _vergelijken(page, live_server, bestand)
     page.get_by_role("button", name="Annuleren").focus()
-    page.keyboard.press("Enter")
-    page.wait_for_load_state()
+    page.keyboard.press("Enter")  # a key press does not wait for the page it opens: the test does
+    expect(page.locator("main")).to_contain_text("De verwerking is geannuleerd.")
     tekst = page.locator("main").inner_text()
     assert "De verwerking is geannuleerd." in tekst and "Geannuleerd door" in tekst
     assert page.get_by_role("button", name="Annuleren").count() == 0
     assert ernstige_schendingen(page) == []
     page.screenshot(path=str(uitvoer / "upload-geannuleerd.png"), full_page=True)
 
-    page.get_by_role("link", name="Nog een bestand inlezen").click()
-    page.get_by_label("Bestand van DUO (XML)").set_input_files(str(bestand))
-    page.get_by_role("button", name="Vergelijken").click()
-    page.wait_for_load_state()
+    _vergelijken(page, live_server, bestand)
     assert "in de wachtrij" in page.locator("#voortgang").inner_text()  # a new run, not "al bezig"
     assert list(RodUpload.objects.order_by("id").values_list("status", flat=True)) == ["mislukt", "gepland"]
