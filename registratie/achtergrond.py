@@ -15,9 +15,11 @@ or blocks the next run of that instelling or user.
 from __future__ import annotations
 
 import contextlib
+from collections.abc import Callable
+from typing import TypeVar
 
 from django.contrib import messages
-from django.db import models
+from django.db import IntegrityError, models, transaction
 from django.utils.translation import gettext_lazy as _
 
 from registratie import locks
@@ -30,6 +32,17 @@ AFGEBROKEN = _("De verwerking is afgebroken: het proces dat haar uitvoerde, stop
 GEANNULEERD = _("Geannuleerd door %(door)s voordat de verwerking begon.")
 
 
+Run = TypeVar("Run", bound=models.Model)
+
+
+class NogOpen(Exception):
+    """The instelling (or user) still has an open run of this kind: ``run``, whose page to show."""
+
+    def __init__(self, run: models.Model):
+        super().__init__(str(run))
+        self.run = run
+
+
 def _slot(run: models.Model) -> str:
     return f"{locks.EENMALIG}{run._meta.label_lower}:{run.pk}"
 
@@ -40,6 +53,36 @@ def uitvoeren(run: models.Model):
     was delivered twice). Mark the run "bezig" and store its outcome inside the block."""
     with locks.enkele_run(_slot(run)):
         yield
+
+
+def aanmaken(maken: Callable[[], Run], open_run: Callable[[], Run], sluiten: Callable[[Run], bool]) -> Run:
+    """The screen's side: ``maken()`` the run's row, which a one-open-run constraint refuses
+    (IntegrityError) while ``open_run()`` is open. That run is closed first when its worker died
+    (``sluiten``: the caller's afgebroken_sluiten) and the row made after all; else NogOpen."""
+    try:
+        with transaction.atomic():  # a savepoint: the caller's transaction survives the refusal
+            return maken()
+    except IntegrityError:
+        bestaand = open_run()
+        if not sluiten(bestaand):
+            raise NogOpen(bestaand) from None
+    with transaction.atomic():
+        return maken()
+
+
+def draaien(run: Run, gepland: str, werk: Callable[[Run], None], sluiten: Callable[[Run], bool]) -> None:
+    """The worker's side: take ``run``'s lock, move it from ``gepland`` to "bezig" and do ``werk``.
+    A task delivered again after its worker died closes the run (``sluiten``) instead of doing the
+    work twice; one that meets a live worker, or a run no longer queued (done, cancelled), does
+    nothing."""
+    sluiten(run)
+    try:
+        with uitvoeren(run):
+            if type(run).objects.filter(pk=run.pk, status=gepland).update(status=BEZIG):
+                run.status = BEZIG
+                werk(run)
+    except locks.AlBezig:
+        pass  # delivered twice (acks_late) while the first delivery runs it
 
 
 def afgebroken_sluiten(run: models.Model, **velden) -> bool:

@@ -67,7 +67,7 @@ def importeren(request):
                 inhoud=d["bestand"].read(),
                 dry_run=not d["echt"],
             )
-        except taak.AlBezig as exc:
+        except achtergrond.NogOpen as exc:
             messages.warning(request, _("Voor deze instelling loopt al een import; die ziet u hier."))
             run = exc.run
         return redirect("import-run", pk=run.pk)
@@ -111,7 +111,7 @@ def import_echt(request, pk: int):
     run = _run(request, pk)
     try:
         nieuw = taak.echt_inlezen(run, door=request.user)
-    except taak.AlBezig as exc:
+    except achtergrond.NogOpen as exc:
         messages.warning(request, _("Voor deze instelling loopt al een import; die ziet u hier."))
         nieuw = exc.run
     except ValidationError as exc:

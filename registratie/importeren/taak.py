@@ -13,11 +13,11 @@ import logging
 from celery import shared_task
 from django.core.cache import cache
 from django.core.exceptions import ValidationError
-from django.db import IntegrityError, transaction
+from django.db import transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
-from registratie import achtergrond, locks
+from registratie import achtergrond
 from registratie.importeren.models import OPEN, ImportRun, ImportStatus
 from registratie.importeren.uitvoeren import importeer
 from samenwerking.logfilter import maskeer_nummers
@@ -25,14 +25,6 @@ from samenwerking.versleuteling import fernet
 
 logger = logging.getLogger(__name__)
 STAPPEN = 100  # progress updates per run, however many rows
-
-
-class AlBezig(Exception):
-    """A run for this instelling is still open; it is the one to show."""
-
-    def __init__(self, run: ImportRun):
-        super().__init__(str(run))
-        self.run = run
 
 
 def _sleutel(run_id: int) -> str:
@@ -47,26 +39,24 @@ def voortgang(run: ImportRun) -> tuple[int, int]:
 
 
 def starten(*, instelling, door, bestandsnaam: str, inhoud: bytes, dry_run: bool) -> ImportRun:
-    """Store the file and queue its run; raises AlBezig when the instelling's previous run is still
-    open (a second click starts nothing). Earlier files of the instelling are emptied."""
-    velden = {"door": door, "bestandsnaam": bestandsnaam[:200], "inhoud": inhoud, "dry_run": dry_run}
-    try:
-        run = _aanmaken(instelling, **velden)
-    except IntegrityError:
-        open_run = ImportRun.objects.get(instelling=instelling, status__in=OPEN)
-        if not afgebroken_sluiten(open_run):
-            raise AlBezig(open_run) from None
-        # The open run's worker had died; it is closed now, so this one can start.
-        run = _aanmaken(instelling, **velden)
+    """Store the file and queue its run; raises achtergrond.NogOpen when the instelling's previous
+    run is still open (a second click starts nothing). Earlier files of the instelling are emptied."""
+
+    def maken() -> ImportRun:
+        ImportRun.objects.filter(instelling=instelling).exclude(status__in=OPEN).update(inhoud=b"")
+        return ImportRun.objects.create(
+            instelling=instelling,
+            door=door,
+            bestandsnaam=bestandsnaam[:200],
+            inhoud=fernet().encrypt(inhoud),
+            dry_run=dry_run,
+        )
+
+    run = achtergrond.aanmaken(
+        maken, lambda: ImportRun.objects.get(instelling=instelling, status__in=OPEN), afgebroken_sluiten
+    )
     transaction.on_commit(lambda: import_task.delay(run.pk))
     return run
-
-
-def _aanmaken(instelling, *, inhoud: bytes, **velden) -> ImportRun:
-    """The run's row (IntegrityError while another run of the instelling is open)."""
-    with transaction.atomic():
-        ImportRun.objects.filter(instelling=instelling).exclude(status__in=OPEN).update(inhoud=b"")
-        return ImportRun.objects.create(instelling=instelling, inhoud=fernet().encrypt(inhoud), **velden)
 
 
 def afgebroken_sluiten(run: ImportRun) -> bool:
@@ -97,15 +87,7 @@ def uitvoeren(run_id: int) -> None:
     """The task's body: run the import of one ImportRun and store its report. A task delivered
     again after its worker died closes the run as broken off instead of importing it twice."""
     run = ImportRun.objects.select_related("instelling", "door").get(pk=run_id)
-    afgebroken_sluiten(run)
-    try:
-        with achtergrond.uitvoeren(run):
-            wachtend = ImportRun.objects.filter(pk=run.pk, status=ImportStatus.WACHTEND)
-            if wachtend.update(status=ImportStatus.BEZIG):
-                run.status = ImportStatus.BEZIG
-                _importeren(run)
-    except locks.AlBezig:
-        pass  # delivered twice (acks_late) while the first delivery runs it
+    achtergrond.draaien(run, ImportStatus.WACHTEND, _importeren, afgebroken_sluiten)
 
 
 def _importeren(run: ImportRun) -> None:

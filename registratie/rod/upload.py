@@ -16,11 +16,11 @@ from typing import BinaryIO
 
 from django.core.exceptions import ValidationError
 from django.core.files import File
-from django.db import IntegrityError, transaction
+from django.db import transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
-from registratie import achtergrond, locks
+from registratie import achtergrond
 from registratie.rod import afstemming, opslag, terugkoppeling
 from registratie.rod.upload_models import OPEN, RodUpload, RodUploadSoort, RodUploadStatus
 from samenwerking.logfilter import maskeer_nummers
@@ -29,41 +29,26 @@ from samenwerking.models import Kanaal
 logger = logging.getLogger(__name__)
 
 
-class AlBezig(Exception):
-    """A file of this kind for this instelling is still being read; ``run`` is that run."""
-
-    def __init__(self, run: RodUpload):
-        super().__init__(str(run))
-        self.run = run
-
-
 def starten(*, soort: str, instelling, door, bestandsnaam: str, bron: BinaryIO) -> RodUpload:
     """Store the file ``bron`` (encrypted, as a stream) and queue its run after the commit; raises
-    AlBezig while a file of the same kind for the instelling is still being read."""
+    achtergrond.NogOpen while a file of the same kind for the instelling is still being read."""
     from registratie.rod.tasks import rod_upload_task  # the task module imports this one
 
     velden = {"soort": soort, "instelling": instelling, "door": door, "bestandsnaam": bestandsnaam[:200]}
     # One transaction: a file that cannot be stored leaves no queued run behind (it would block
     # the next upload of its kind).
     with transaction.atomic():
-        try:
-            run = _aanmaken(**velden)
-        except IntegrityError:
-            open_run = RodUpload.objects.get(soort=soort, instelling=instelling, status__in=OPEN)
-            if not afgebroken_sluiten(open_run):
-                raise AlBezig(open_run) from None
-            run = _aanmaken(**velden)  # the open run's worker had died; it is closed now
+        run = achtergrond.aanmaken(
+            lambda: RodUpload.objects.create(**velden),
+            lambda: RodUpload.objects.get(soort=soort, instelling=instelling, status__in=OPEN),
+            afgebroken_sluiten,
+        )
         with tempfile.TemporaryFile() as versleuteld:
             opslag.versleutelen(bron, versleuteld)
             versleuteld.seek(0)
             run.bestand.save(f"{uuid.uuid4().hex}.bin", File(versleuteld), save=True)
         transaction.on_commit(lambda: rod_upload_task.delay(run.pk))
     return run
-
-
-def _aanmaken(**velden) -> RodUpload:
-    with transaction.atomic():  # a savepoint: the caller's transaction survives the IntegrityError
-        return RodUpload.objects.create(**velden)
 
 
 def _klaar(run: RodUpload, **velden) -> None:
@@ -111,14 +96,7 @@ def uitvoeren(run_id: int) -> None:
     """The task's body: read one uploaded file and record the outcome on its run. A task delivered
     again after its worker died closes the run as broken off instead of reading it twice."""
     run = RodUpload.objects.select_related("instelling", "door").get(pk=run_id)
-    afgebroken_sluiten(run)
-    try:
-        with achtergrond.uitvoeren(run):
-            gepland = RodUpload.objects.filter(pk=run.pk, status=RodUploadStatus.GEPLAND)
-            if gepland.update(status=RodUploadStatus.BEZIG):
-                _inlezen(run)
-    except locks.AlBezig:
-        pass  # delivered twice (acks_late) while the first delivery runs it
+    achtergrond.draaien(run, RodUploadStatus.GEPLAND, _inlezen, afgebroken_sluiten)
 
 
 def _inlezen(run: RodUpload) -> None:

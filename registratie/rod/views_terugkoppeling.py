@@ -81,7 +81,7 @@ def _uploaden(request, form: BestandForm, soort: str, terug: str):
         logger.exception("ROD-upload niet opgeslagen")
         messages.error(request, _("Het bestand kon niet worden opgeslagen; probeer het later opnieuw."))
         return redirect(terug)
-    except upload.AlBezig as exc:
+    except achtergrond.NogOpen as exc:
         messages.warning(
             request,
             _("Voor %(instelling)s wordt al een %(soort)s ingelezen; die ziet u hier.")
