@@ -53,7 +53,7 @@ def _rod_momentopname(w, k: Kant) -> dict:
     }
 
 
-def _rod_v2_lijst(aanwezig) -> Regel:
+def _rod_lijst(aanwezig) -> Regel:
     return Regel(
         b=verwacht(OK, OK, LEEG, LOGIN),
         a=dict.fromkeys(A_ROLLEN, OK),
@@ -63,7 +63,7 @@ def _rod_v2_lijst(aanwezig) -> Regel:
     )
 
 
-def _rod_v2_actie(obj: str, bewijs, data=None, kwargs=_pk) -> Regel:
+def _rod_actie(obj: str, bewijs, data=None, kwargs=_pk) -> Regel:
     return Regel(
         b=verwacht(OMGELEID, NIET_GEVONDEN, NIET_GEVONDEN, LOGIN),
         a=verwacht(OMGELEID, NIET_GEVONDEN, NIET_GEVONDEN, LOGIN, beheerder_vo_a=OMGELEID),
@@ -84,58 +84,39 @@ def _verschillen_bewijs(obj) -> list:
 
 ROD_MATRIX: dict[str, Regel] = {
     # A delivery (with BSNs) is listed for the vo-school's own beheerders only.
-    "rod:leveringen": Regel(
-        b=verwacht(OK, OK, LEEG, LOGIN),
-        a=dict.fromkeys(A_ROLLEN, OK),
-        a_verborgen=("beheerder_mbo_a", "coordinator_a", "lezer_vo_a"),
-        lijst=True,
-        aanwezig=lambda w, k: [_href("rod:levering", k.levering)],
-    ),
+    "rod:leveringen": _rod_lijst(lambda w, k: [_href("rod:levering", k.levering)]),
     # The file holds BSNs: only the vo-school's own beheerders (not its lezer, the partner, the
     # coordinator).
     "rod:levering": _detail_ui("levering", ALLEEN_BEHEERDER_VO_A),
     "rod:bestand": _detail_ui("levering", ALLEEN_BEHEERDER_VO_A),
-    "rod:terugkoppeling": Regel(
-        b=verwacht(OMGELEID, NIET_GEVONDEN, NIET_GEVONDEN, LOGIN),
-        a=verwacht(OMGELEID, NIET_GEVONDEN, NIET_GEVONDEN, LOGIN, beheerder_vo_a=OMGELEID),
-        object="levering",
-        methode="post",
+    "rod:terugkoppeling": _rod_actie(
+        "levering",
+        lambda levering: RodTerugkoppeling.objects.filter(levering=levering).count(),
         data=_terugkoppeling_data,
-        bewijs=lambda levering: RodTerugkoppeling.objects.filter(levering=levering).count(),
     ),
     # ROD messages (format 2) hold the BSN: the vo-school's own beheerders only.
-    "rod:wachtrij": Regel(
-        b=verwacht(OK, OK, LEEG, LOGIN),
-        a=dict.fromkeys(A_ROLLEN, OK),
-        a_verborgen=("beheerder_mbo_a", "coordinator_a", "lezer_vo_a"),
-        lijst=True,
-        aanwezig=lambda w, k: [_href("rod:bericht", k.bericht)],
-    ),
+    "rod:wachtrij": _rod_lijst(lambda w, k: [_href("rod:bericht", k.bericht)]),
     "rod:bericht": _detail_ui("bericht", ALLEEN_BEHEERDER_VO_A),
-    "rod:bericht_opnieuw": Regel(
-        b=verwacht(OMGELEID, NIET_GEVONDEN, NIET_GEVONDEN, LOGIN),
-        a=verwacht(OMGELEID, NIET_GEVONDEN, NIET_GEVONDEN, LOGIN, beheerder_vo_a=OMGELEID),
-        object="bericht",
-        methode="post",
-        bewijs=lambda b: RodBericht.objects.filter(pk=b.pk).values("status", "volgende_poging").get(),
+    "rod:bericht_opnieuw": _rod_actie(
+        "bericht", lambda b: RodBericht.objects.filter(pk=b.pk).values("status", "volgende_poging").get()
     ),
     # "Nu leveren": for the user's own instellingen; the run is queued after the commit.
     "rod:nu_leveren": Regel(
         b=verwacht(OMGELEID, OMGELEID, VERBODEN, LOGIN, coordinator_a=VERBODEN, lezer_vo_a=VERBODEN),
         methode="post",
     ),
-    "rod:terugkoppeling_lijst": _rod_v2_lijst(lambda w, k: [k.melding.tekst]),
+    "rod:terugkoppeling_lijst": _rod_lijst(lambda w, k: [k.melding.tekst]),
     "rod:terugkoppeling_inlezen": Regel(
         b=verwacht(OMGELEID, OMGELEID, OMGELEID, LOGIN), methode="post", data=_rod_bestand
     ),
-    "rod:waarschuwing_accepteren": _rod_v2_actie(
+    "rod:waarschuwing_accepteren": _rod_actie(
         "melding",
         lambda m: (
             RodTerugkoppelingMelding.objects.filter(pk=m.pk).values_list("geaccepteerd_op", "opmerking").get()
         ),
         data=lambda w, k: {"opmerking": "Gezien."},
     ),
-    "rod:afstemming_lijst": _rod_v2_lijst(lambda w, k: [_href("rod:afstemming", k.afstemming)]),
+    "rod:afstemming_lijst": _rod_lijst(lambda w, k: [_href("rod:afstemming", k.afstemming)]),
     "rod:afstemming_inlezen": Regel(
         b=verwacht(OMGELEID, OMGELEID, OMGELEID, LOGIN), methode="post", data=_rod_momentopname
     ),
@@ -148,13 +129,13 @@ ROD_MATRIX: dict[str, Regel] = {
         object="upload",
     ),
     # Cancelling a queued run: whoever may open the run (the world's runs have ended: nothing changes).
-    "rod:upload_annuleren": _rod_v2_actie(
+    "rod:upload_annuleren": _rod_actie(
         "upload", lambda u: RodUpload.objects.filter(pk=u.pk).values_list("status", "fout").get()
     ),
     "rod:afstemming": _detail_ui("afstemming", ALLEEN_BEHEERDER_VO_A),
     "rod:afstemming_csv": _detail_ui("afstemming", ALLEEN_BEHEERDER_VO_A),
-    "rod:afstemming_wachtrij": _rod_v2_actie("afstemming", _verschillen_bewijs),
-    "rod:verschil_wachtrij": _rod_v2_actie(
+    "rod:afstemming_wachtrij": _rod_actie("afstemming", _verschillen_bewijs),
+    "rod:verschil_wachtrij": _rod_actie(
         "verschil", _verschillen_bewijs, kwargs=lambda v: {"pk": v.afstemming_id, "verschil": v.pk}
     ),
 }
